@@ -1,0 +1,161 @@
+//! The Airbyte commands: `spec`, `check`, `discover` and `read`.
+//!
+//! Each reads and checks its inputs first, so a bad config, catalog or state
+//! fails with a config error naming the problem before any server is
+//! contacted. `check`, `discover` and `read` stop there for now: talking to
+//! the server comes next.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::protocol::airbyte::{LogLevel, Message, Status};
+use crate::protocol::catalog::ConfiguredCatalog;
+use crate::protocol::writer::MessageWriter;
+use crate::state::InputState;
+use std::io::Write;
+use std::path::Path;
+
+/// The SPEC message's `spec`, from the embedded `spec/spec.json`.
+pub fn spec_value() -> Result<serde_json::Value> {
+    serde_json::from_str(crate::SPEC_JSON)
+        .map_err(|e| Error::system(format!("the embedded spec.json is not valid JSON: {e}")))
+}
+
+pub fn spec<W: Write>(out: &mut MessageWriter<W>) -> Result<()> {
+    let spec = spec_value()?;
+    write(out, &Message::Spec { spec })
+}
+
+pub fn check<W: Write>(out: &mut MessageWriter<W>, config: &Path) -> Result<()> {
+    let result = load_config(out, config).and_then(|_| Err(not_implemented("check")));
+    // The platform reads check's verdict from CONNECTION_STATUS.
+    if let Err(e) = &result {
+        write(
+            out,
+            &Message::connection_status(Status::Failed, Some(e.message.clone())),
+        )?;
+    }
+    result
+}
+
+pub fn discover<W: Write>(out: &mut MessageWriter<W>, config: &Path) -> Result<()> {
+    load_config(out, config)?;
+    Err(not_implemented("discover"))
+}
+
+pub fn read<W: Write>(
+    out: &mut MessageWriter<W>,
+    config: &Path,
+    catalog: &Path,
+    state: Option<&Path>,
+) -> Result<()> {
+    load_config(out, config)?;
+    let text = std::fs::read_to_string(catalog).map_err(|e| {
+        Error::config(format!(
+            "catalog: cannot read the catalog file {}: {e}",
+            catalog.display()
+        ))
+    })?;
+    ConfiguredCatalog::parse(&text)?;
+    if let Some(state) = state {
+        InputState::load(state)?;
+    }
+    Err(not_implemented("read"))
+}
+
+/// Writes the error as the Airbyte TRACE ERROR the platform shows the user.
+pub fn report<W: Write>(out: &mut MessageWriter<W>, error: &Error) -> std::io::Result<()> {
+    out.write(&Message::error(
+        error.failure_type,
+        error.message.clone(),
+        error.internal_message.clone(),
+    ))?;
+    out.flush()
+}
+
+/// Loads the config, logs a warning naming what it ignores, and checks the
+/// driver can be configured from it (an encrypted mode fails here for now).
+fn load_config<W: Write>(out: &mut MessageWriter<W>, path: &Path) -> Result<Config> {
+    let config = Config::load(path)?;
+    if let Some(warning) = config.ignored_warning() {
+        write(out, &Message::log(LogLevel::Warn, warning))?;
+    }
+    config.tiberius_config(&config.host, config.port)?;
+    Ok(config)
+}
+
+fn write<W: Write>(out: &mut MessageWriter<W>, message: &Message) -> Result<()> {
+    out.write(message)
+        .map_err(|e| Error::system(format!("cannot write to stdout: {e}")))
+}
+
+fn not_implemented(command: &str) -> Error {
+    Error::system(format!(
+        "`{command}` is not implemented yet in this build of source-mssql"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_has_the_airbyte_keys() {
+        let spec = spec_value().unwrap();
+        assert_eq!(spec["supportsIncremental"], true);
+        let props = &spec["connectionSpecification"]["properties"];
+        for key in [
+            "host",
+            "port",
+            "database",
+            "username",
+            "password",
+            "schemas",
+            "jdbc_url_params",
+            "ssl_method",
+            "ssl_mode",
+            "authentication",
+            "replication_method",
+            "concurrency",
+            "checkpoint_target_interval_seconds",
+            "checkpoint_interval_rows",
+            "tunnel_method",
+        ] {
+            assert!(props.get(key).is_some(), "spec lacks `{key}`");
+        }
+        assert_eq!(props["port"]["default"], 1433);
+        assert_eq!(props["schemas"]["default"], serde_json::json!(["dbo"]));
+        assert_eq!(props["checkpoint_target_interval_seconds"]["default"], 300);
+    }
+
+    /// Every property whose name says it holds a secret is marked so, and
+    /// the UI hides it.
+    #[test]
+    fn secrets_are_marked() {
+        let spec = spec_value().unwrap();
+        let mut found = 0;
+        visit(&spec, &mut |key, schema| {
+            if ["password", "tunnel_user_password", "ssh_key", "certificate"].contains(&key) {
+                assert_eq!(schema["airbyte_secret"], true, "`{key}` is not secret");
+                found += 1;
+            }
+        });
+        assert_eq!(found, 6);
+    }
+
+    fn visit(value: &serde_json::Value, f: &mut impl FnMut(&str, &serde_json::Value)) {
+        if let Some(map) = value.as_object() {
+            if let Some(props) = map.get("properties").and_then(|p| p.as_object()) {
+                for (key, schema) in props {
+                    f(key, schema);
+                }
+            }
+            for child in map.values() {
+                visit(child, f);
+            }
+        } else if let Some(items) = value.as_array() {
+            for child in items {
+                visit(child, f);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! What `discover` says about a table: its stream in the catalog, built from
+//! the table's columns and primary key as the catalog views describe them.
+//! (Querying those views is the connection's job; this part needs no server.)
+
+use crate::protocol::airbyte::{Stream, SyncMode};
+use crate::types::ColumnType;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub column_type: ColumnType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    /// In ordinal order.
+    pub columns: Vec<Column>,
+    /// The primary key's columns in key order; empty when there is none.
+    pub primary_key: Vec<String>,
+}
+
+impl Table {
+    /// The stream `discover` lists for this table. It can be read
+    /// incrementally when some column can be a cursor, and a full read can
+    /// resume after a failure when rows can be ordered by a primary key.
+    pub fn stream(&self) -> Stream {
+        let mut sync_modes = vec![SyncMode::FullRefresh];
+        if self.columns.iter().any(|c| c.column_type.can_be_cursor()) {
+            sync_modes.push(SyncMode::Incremental);
+        }
+        Stream {
+            name: self.name.clone(),
+            namespace: Some(self.schema.clone()),
+            json_schema: self.json_schema(),
+            supported_sync_modes: sync_modes,
+            source_defined_cursor: false,
+            default_cursor_field: Vec::new(),
+            source_defined_primary_key: self
+                .primary_key
+                .iter()
+                .map(|column| vec![column.clone()])
+                .collect(),
+            is_resumable: !self.primary_key.is_empty(),
+        }
+    }
+
+    /// `{"type": "object", "properties": {column: {"$ref": ...}}}`
+    pub fn json_schema(&self) -> Value {
+        let properties: Map<String, Value> = self
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.column_type.json_schema()))
+            .collect();
+        serde_json::json!({
+            "type": "object",
+            "additionalProperties": true,
+            "properties": properties,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::SqlType;
+    use serde_json::json;
+
+    fn column(name: &str, type_name: &str) -> Column {
+        Column {
+            name: name.into(),
+            column_type: ColumnType::new(SqlType::from_name(type_name)),
+        }
+    }
+
+    #[test]
+    fn table_with_key_and_cursor() {
+        let table = Table {
+            schema: "dbo".into(),
+            name: "users".into(),
+            columns: vec![
+                column("id", "int"),
+                column("email", "nvarchar"),
+                column("seen", "datetime2"),
+            ],
+            primary_key: vec!["id".into()],
+        };
+        let stream = serde_json::to_value(table.stream()).unwrap();
+        assert_eq!(
+            stream,
+            json!({
+                "name": "users", "namespace": "dbo",
+                "json_schema": {"type": "object", "additionalProperties": true, "properties": {
+                    "id": {"$ref": "WellKnownTypes.json#/definitions/Integer"},
+                    "email": {"$ref": "WellKnownTypes.json#/definitions/String"},
+                    "seen": {"$ref": "WellKnownTypes.json#/definitions/TimestampWithoutTimezone"}}},
+                "supported_sync_modes": ["full_refresh", "incremental"],
+                "source_defined_cursor": false,
+                "source_defined_primary_key": [["id"]],
+                "is_resumable": true
+            })
+        );
+    }
+
+    #[test]
+    fn table_without_key_or_cursor() {
+        let table = Table {
+            schema: "sales".into(),
+            name: "notes".into(),
+            columns: vec![column("body", "ntext"), column("flag", "bit")],
+            primary_key: vec![],
+        };
+        let stream = table.stream();
+        assert_eq!(stream.supported_sync_modes, vec![SyncMode::FullRefresh]);
+        assert!(!stream.is_resumable);
+        assert!(stream.source_defined_primary_key.is_empty());
+    }
+}

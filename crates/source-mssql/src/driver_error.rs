@@ -1,0 +1,149 @@
+//! The driver's errors, said for the user and sorted by who must act: the
+//! user (config_error: wrong host, login, database, permissions), a retry
+//! (transient_error: lost connection, deadlock, throttling), or us
+//! (system_error). The driver's own text goes to `internal_message`.
+
+use crate::error::Error;
+use tiberius::error::IoErrorKind;
+
+/// An error while connecting and logging in to `address` (`host:port`).
+pub fn connect_error(error: &tiberius::error::Error, address: &str) -> Error {
+    let classified = match error {
+        tiberius::error::Error::Io { kind, message } => match kind {
+            IoErrorKind::ConnectionRefused
+            | IoErrorKind::NotFound
+            | IoErrorKind::AddrNotAvailable
+            | IoErrorKind::HostUnreachable
+            | IoErrorKind::NetworkUnreachable => unreachable_server(address, message),
+            IoErrorKind::TimedOut => Error::config(format!(
+                "SQL Server at {address} did not answer in time; check `host` and `port`, \
+                 a firewall in between, or raise `loginTimeout` in `jdbc_url_params`"
+            )),
+            _ => Error::transient(format!(
+                "the connection to SQL Server at {address} failed while logging in: {message}"
+            )),
+        },
+        tiberius::error::Error::Tls(message) => Error::config(format!(
+            "the TLS handshake with SQL Server at {address} failed ({message}); \
+             check `ssl_mode` and the server's certificate"
+        )),
+        other => query_error(other),
+    };
+    with_driver_text(classified, error)
+}
+
+/// The server's address can't be connected to: a wrong `host` or `port`
+/// far more often than a network fault.
+pub fn unreachable_server(address: &str, reason: &str) -> Error {
+    Error::config(format!(
+        "cannot reach SQL Server at {address} ({reason}); check `host` and `port`, \
+         and that the server accepts TCP connections from here"
+    ))
+}
+
+/// An error while running a statement or reading its rows.
+pub fn query_error(error: &tiberius::error::Error) -> Error {
+    let classified = match error {
+        tiberius::error::Error::Server(token) => server_error(token.code(), token.message()),
+        tiberius::error::Error::Io { message, .. } => {
+            Error::transient(format!("the connection to SQL Server was lost: {message}"))
+        }
+        tiberius::error::Error::Routing { host, port } => Error::transient(format!(
+            "SQL Server redirected the connection to {host}:{port}"
+        )),
+        other => Error::system(format!("the SQL Server driver failed: {other}")),
+    };
+    with_driver_text(classified, error)
+}
+
+/// Sorts a server error by its number (sys.messages' `message_id`).
+pub fn server_error(code: u32, message: &str) -> Error {
+    match code {
+        18456 | 18470 | 18486 | 18487 | 18488 => Error::config(format!(
+            "SQL Server refused the login: {message} Check `username` and `password`"
+        )),
+        4060 | 911 => Error::config(format!(
+            "SQL Server cannot open the database: {message} Check `database`, and that \
+             the login is a user of it"
+        )),
+        229 | 230 | 262 | 297 | 300 | 916 => Error::config(format!(
+            "the login lacks a permission: {message} Grant it SELECT on the synced tables \
+             and VIEW DEFINITION on their schemas"
+        )),
+        207 | 208 => Error::config(format!(
+            "a synced table or column no longer exists: {message} Refresh the source schema"
+        )),
+        1205 | 1222 | 233 | 10053 | 10054 | 40197 | 40501 | 40613 | 49918 | 49919 | 49920
+        | 10928 | 10929 | 4221 => Error::transient(format!("SQL Server asked to retry: {message}")),
+        _ => Error::system(format!("SQL Server error {code}: {message}")),
+    }
+}
+
+fn with_driver_text(error: Error, driver: &tiberius::error::Error) -> Error {
+    error.with_internal(driver.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::airbyte::FailureType;
+
+    fn io(kind: IoErrorKind) -> tiberius::error::Error {
+        tiberius::error::Error::Io {
+            kind,
+            message: "os says no".into(),
+        }
+    }
+
+    #[test]
+    fn unreachable_server_is_the_users_to_fix() {
+        let e = connect_error(&io(IoErrorKind::ConnectionRefused), "db:1433");
+        assert_eq!(e.failure_type, FailureType::ConfigError);
+        assert!(
+            e.message.contains("cannot reach SQL Server at db:1433"),
+            "{}",
+            e.message
+        );
+        assert!(e.internal_message.unwrap().contains("os says no"));
+        let e = connect_error(&io(IoErrorKind::TimedOut), "db:1433");
+        assert!(e.message.contains("loginTimeout"), "{}", e.message);
+    }
+
+    #[test]
+    fn lost_connections_are_transient() {
+        let e = connect_error(&io(IoErrorKind::ConnectionReset), "db:1433");
+        assert_eq!(e.failure_type, FailureType::TransientError);
+        let e = query_error(&io(IoErrorKind::UnexpectedEof));
+        assert_eq!(e.failure_type, FailureType::TransientError);
+    }
+
+    #[test]
+    fn server_errors_by_number() {
+        let cases = [
+            (
+                18456,
+                FailureType::ConfigError,
+                "Check `username` and `password`",
+            ),
+            (4060, FailureType::ConfigError, "Check `database`"),
+            (229, FailureType::ConfigError, "Grant it SELECT"),
+            (208, FailureType::ConfigError, "Refresh the source schema"),
+            (1205, FailureType::TransientError, "asked to retry"),
+            (40613, FailureType::TransientError, "asked to retry"),
+            (8115, FailureType::SystemError, "SQL Server error 8115"),
+        ];
+        for (code, failure_type, text) in cases {
+            let e = server_error(code, "Something happened.");
+            assert_eq!(e.failure_type, failure_type, "{code}");
+            assert!(e.message.contains(text), "{code}: {}", e.message);
+            assert!(e.message.contains("Something happened."), "{code}");
+        }
+    }
+
+    #[test]
+    fn driver_bugs_are_system_errors() {
+        let e = query_error(&tiberius::error::Error::Protocol("bad token".into()));
+        assert_eq!(e.failure_type, FailureType::SystemError);
+        assert!(e.message.contains("bad token"));
+    }
+}

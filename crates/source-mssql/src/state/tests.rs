@@ -1,0 +1,221 @@
+use super::*;
+use crate::protocol::airbyte::FailureType;
+use serde_json::json;
+
+fn users() -> StreamDescriptor {
+    StreamDescriptor {
+        name: "users".into(),
+        namespace: Some("dbo".into()),
+    }
+}
+
+fn orders() -> StreamDescriptor {
+    StreamDescriptor {
+        name: "orders".into(),
+        namespace: Some("sales".into()),
+    }
+}
+
+fn cursor_blob() -> Value {
+    json!({"version": 2, "state_type": "cursor_based", "stream_name": "users",
+           "stream_namespace": "dbo", "cursor_field": ["updated_at"],
+           "cursor": "2024-03-09T12:00:00.123", "cursor_record_count": 3})
+}
+
+fn error(text: &str) -> String {
+    let err = InputState::parse(text).unwrap_err();
+    assert_eq!(err.failure_type, FailureType::ConfigError);
+    assert!(err.message.starts_with("state:"), "{}", err.message);
+    err.message
+}
+
+#[test]
+fn cursor_state_round_trips_with_airbyte_fields() {
+    let state = StreamState::cursor(
+        &users(),
+        "updated_at",
+        Some("2024-03-09T12:00:00.123".into()),
+        3,
+    );
+    assert_eq!(state.to_value(), cursor_blob());
+    let back: StreamState = serde_json::from_value(cursor_blob()).unwrap();
+    assert_eq!(back, state);
+}
+
+#[test]
+fn primary_key_state_round_trips() {
+    let incremental = StreamState::cursor(&users(), "id", None, 0);
+    let state = StreamState::PrimaryKey(PrimaryKeyState {
+        version: 2,
+        pk_name: "id".into(),
+        pk_val: "1000".into(),
+        incremental_state: Some(Box::new(incremental)),
+    });
+    let value = state.to_value();
+    assert_eq!(value["state_type"], "primary_key");
+    assert_eq!(value["pk_name"], "id");
+    assert_eq!(value["pk_val"], "1000");
+    assert_eq!(value["incremental_state"]["state_type"], "cursor_based");
+    assert_eq!(value["incremental_state"]["cursor"], Value::Null);
+    let back: StreamState = serde_json::from_value(value).unwrap();
+    assert_eq!(back, state);
+}
+
+#[test]
+fn empty_states() {
+    for text in ["", "  \n", "null", "[]", "{}"] {
+        assert_eq!(
+            InputState::parse(text).unwrap(),
+            InputState::default(),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn per_stream_messages() {
+    let text = json!([
+        {"type": "STREAM", "stream": {"stream_descriptor": {"name": "users", "namespace": "dbo"},
+                                      "stream_state": cursor_blob()}},
+        {"type": "STREAM", "stream": {"stream_descriptor": {"name": "orders", "namespace": "sales"},
+                                      "stream_state": {"state_type": "primary_key", "pk_name": "id",
+                                                       "pk_val": "77", "version": 2}}},
+        {"type": "STREAM", "stream": {"stream_descriptor": {"name": "reset_me"},
+                                      "stream_state": null}}
+    ])
+    .to_string();
+    let state = InputState::parse(&text).unwrap();
+    assert_eq!(state.streams.len(), 2);
+    let Some(StreamState::Cursor(cursor)) = state.get(&users()) else {
+        panic!("users should have a cursor state: {state:?}")
+    };
+    assert_eq!(cursor.cursor.as_deref(), Some("2024-03-09T12:00:00.123"));
+    assert_eq!(cursor.cursor_record_count, Some(3));
+    let Some(StreamState::PrimaryKey(pk)) = state.get(&orders()) else {
+        panic!("orders should have a primary key state: {state:?}")
+    };
+    assert_eq!((pk.pk_name.as_str(), pk.pk_val.as_str()), ("id", "77"));
+}
+
+#[test]
+fn single_message_and_ordered_column_spelling() {
+    let text = json!({"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "orders", "namespace": "sales"},
+        "stream_state": {"state_type": "ordered_column", "ordered_col": "id",
+                         "ordered_col_val": "5", "version": 2}}})
+    .to_string();
+    let state = InputState::parse(&text).unwrap();
+    let Some(StreamState::PrimaryKey(pk)) = state.get(&orders()) else {
+        panic!("{state:?}")
+    };
+    assert_eq!(pk.pk_val, "5");
+}
+
+#[test]
+fn untyped_cursor_blob_from_older_versions() {
+    let text = json!([{"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "users", "namespace": "dbo"},
+        "stream_state": {"cursor_field": ["id"], "cursor": "10"}}}])
+    .to_string();
+    let state = InputState::parse(&text).unwrap();
+    let Some(StreamState::Cursor(cursor)) = state.get(&users()) else {
+        panic!("{state:?}")
+    };
+    assert_eq!(cursor.stream_name, "users");
+    assert_eq!(cursor.cursor.as_deref(), Some("10"));
+    assert_eq!(cursor.version, STATE_VERSION);
+}
+
+#[test]
+fn legacy_object_and_legacy_message() {
+    let legacy = json!({"cdc": false, "streams": [
+        {"stream_name": "users", "stream_namespace": "dbo", "cursor_field": ["updated_at"],
+         "cursor": "2024-03-09T12:00:00.123", "cursor_record_count": 3}]});
+    for text in [
+        legacy.to_string(),
+        json!({"type": "LEGACY", "data": legacy}).to_string(),
+        json!([{"type": "LEGACY", "data": legacy}]).to_string(),
+    ] {
+        let state = InputState::parse(&text).unwrap();
+        let Some(StreamState::Cursor(cursor)) = state.get(&users()) else {
+            panic!("{text}: {state:?}")
+        };
+        assert_eq!(cursor.cursor_field, vec!["updated_at"]);
+        assert_eq!(cursor.cursor_record_count, Some(3));
+    }
+}
+
+#[test]
+fn global_without_cdc() {
+    let text = json!([{"type": "GLOBAL", "global": {
+        "shared_state": {"cdc": false},
+        "stream_states": [{"stream_descriptor": {"name": "users", "namespace": "dbo"},
+                           "stream_state": cursor_blob()}]}}])
+    .to_string();
+    let state = InputState::parse(&text).unwrap();
+    assert!(state.get(&users()).is_some());
+}
+
+#[test]
+fn cdc_states_are_refused() {
+    let global = json!([{"type": "GLOBAL", "global": {
+        "shared_state": {"state": {"mssql_cdc_offset": {}}, "cdc_state": {"state": {}}},
+        "stream_states": []}}])
+    .to_string();
+    assert!(error(&global).contains("CDC sync"));
+    assert!(error(r#"{"cdc": true, "streams": []}"#).contains("CDC sync"));
+}
+
+#[test]
+fn malformed_and_foreign_states_are_explained() {
+    let cases = [
+        ("[{\"type\": \"STREAM\"", "not valid JSON"),
+        ("42", "it is a number"),
+        (r#"[{"stream": {}}]"#, "has no `type`"),
+        (r#"[{"type": "PER_TABLE"}]"#, "the type \"PER_TABLE\""),
+        (
+            r#"[{"type": "STREAM", "stream": {"stream_state": {}}}]"#,
+            "no valid `stream_descriptor`",
+        ),
+        (
+            r#"[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "t"},
+                "stream_state": {"state_type": "ctid", "ctid": "(0,1)"}}}]"#,
+            "state_type \"ctid\"",
+        ),
+        (
+            r#"[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "t"},
+                "stream_state": {"lsn": 5}}}]"#,
+            "neither `state_type` nor `cursor_field`",
+        ),
+        (
+            r#"[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "t"},
+                "stream_state": {"state_type": "cursor_based", "cursor_field": "id"}}}]"#,
+            "is malformed",
+        ),
+        (
+            r#"[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "t"},
+                "stream_state": {"state_type": "cursor_based", "cursor_field": ["a", "b"]}}}]"#,
+            "one column",
+        ),
+        (
+            r#"{"streams": "x"}"#,
+            "neither STATE messages nor a `streams` list",
+        ),
+        (
+            r#"{"something": 1}"#,
+            "neither STATE messages nor a `streams` list",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = error(text);
+        assert!(message.contains(expected), "{text}: {message}");
+    }
+}
+
+#[test]
+fn a_stream_twice_is_an_error() {
+    let message = json!({"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "users", "namespace": "dbo"}, "stream_state": cursor_blob()}});
+    let text = json!([message, message]).to_string();
+    assert!(error(&text).contains("`dbo.users` has two states"));
+}
