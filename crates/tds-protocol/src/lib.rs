@@ -5,9 +5,23 @@
 //!
 //! - [`types`]: SQL Server's types and values (shared with the SQL engine).
 //! - [`values`]: TYPE_INFO and value encodings, for result columns and RPC parameters.
+//! - [`packet`]: packet headers and cutting messages into packets.
+//! - [`prelogin`], [`login7`]: the handshake.
+//! - [`batch`], [`rpc`], [`tm`]: the client's requests.
+//! - [`tokens`]: the server's token stream.
+//! - [`wire`]: primitive encodings shared by the above.
 
+pub mod batch;
+pub mod collation;
+pub mod login7;
+pub mod packet;
+pub mod prelogin;
+pub mod rpc;
+pub mod tm;
+pub mod tokens;
 pub mod types;
 pub mod values;
+pub mod wire;
 
 /// A message that is not well formed: the peer broke the protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]

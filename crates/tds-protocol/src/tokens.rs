@@ -1,0 +1,452 @@
+//! The server's token stream (MS-TDS 2.2.7): every response is a sequence of tokens, each a
+//! type byte and its data. Each function here appends one token to `out`.
+
+use crate::types::{ColumnMeta, SqlError, SqlType, Value};
+use crate::values::{encode_type_info, encode_value, TypeInfo};
+use crate::wire::{put_b_varbyte, put_b_varchar, put_us_varchar, utf16_len};
+use crate::Result;
+
+pub const TOKEN_COLMETADATA: u8 = 0x81;
+pub const TOKEN_RETURNSTATUS: u8 = 0x79;
+pub const TOKEN_ERROR: u8 = 0xAA;
+pub const TOKEN_INFO: u8 = 0xAB;
+pub const TOKEN_RETURNVALUE: u8 = 0xAC;
+pub const TOKEN_LOGINACK: u8 = 0xAD;
+pub const TOKEN_FEATUREEXTACK: u8 = 0xAE;
+pub const TOKEN_ROW: u8 = 0xD1;
+pub const TOKEN_NBCROW: u8 = 0xD2;
+pub const TOKEN_ENVCHANGE: u8 = 0xE3;
+pub const TOKEN_DONE: u8 = 0xFD;
+pub const TOKEN_DONEPROC: u8 = 0xFE;
+pub const TOKEN_DONEINPROC: u8 = 0xFF;
+
+/// DONE status: more results follow in this response.
+pub const DONE_MORE: u16 = 0x0001;
+/// DONE status: the statement failed.
+pub const DONE_ERROR: u16 = 0x0002;
+/// DONE status: a transaction is in progress.
+pub const DONE_INXACT: u16 = 0x0004;
+/// DONE status: the row count is valid.
+pub const DONE_COUNT: u16 = 0x0010;
+/// DONE status: acknowledges an attention.
+pub const DONE_ATTN: u16 = 0x0020;
+/// DONE status: a server error made the statement's results unusable.
+pub const DONE_SRVERROR: u16 = 0x0100;
+
+/// The current-command value SQL Server puts in the DONE of a SELECT.
+pub const CURCMD_SELECT: u16 = 0xC1;
+
+/// LOGINACK interface: T-SQL.
+const INTERFACE_SQL: u8 = 1;
+
+/// Which of the three DONE tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoneKind {
+    /// The end of a statement of a batch.
+    Done,
+    /// The end of a stored procedure (an RPC).
+    DoneProc,
+    /// The end of a statement inside a stored procedure.
+    DoneInProc,
+}
+
+impl DoneKind {
+    pub fn token(self) -> u8 {
+        match self {
+            DoneKind::Done => TOKEN_DONE,
+            DoneKind::DoneProc => TOKEN_DONEPROC,
+            DoneKind::DoneInProc => TOKEN_DONEINPROC,
+        }
+    }
+}
+
+/// DONE, DONEPROC or DONEINPROC.
+pub fn done(out: &mut Vec<u8>, kind: DoneKind, status: u16, cur_cmd: u16, row_count: u64) {
+    out.push(kind.token());
+    out.extend_from_slice(&status.to_le_bytes());
+    out.extend_from_slice(&cur_cmd.to_le_bytes());
+    out.extend_from_slice(&row_count.to_le_bytes());
+}
+
+/// LOGINACK: the login succeeded. `tds_version` as the spec writes it (0x74000004), sent
+/// big-endian; `server_version` is (major, minor, build).
+pub fn login_ack(out: &mut Vec<u8>, tds_version: u32, prog_name: &str, server_version: [u8; 4]) {
+    let len = 1 + 4 + 1 + 2 * utf16_len(prog_name) + 4;
+    out.push(TOKEN_LOGINACK);
+    out.extend_from_slice(&(len as u16).to_le_bytes());
+    out.push(INTERFACE_SQL);
+    out.extend_from_slice(&tds_version.to_be_bytes());
+    put_b_varchar(out, prog_name);
+    out.extend_from_slice(&server_version);
+}
+
+/// ERROR (`is_error`) or INFO, with the server's name.
+pub fn message(out: &mut Vec<u8>, msg: &SqlError, is_error: bool, server_name: &str) {
+    let mut body = Vec::with_capacity(64 + msg.message.len() * 2);
+    body.extend_from_slice(&msg.number.to_le_bytes());
+    body.push(msg.state);
+    body.push(msg.class);
+    put_us_varchar(&mut body, &msg.message);
+    put_b_varchar(&mut body, server_name);
+    put_b_varchar(&mut body, &msg.procedure);
+    body.extend_from_slice(&msg.line.to_le_bytes());
+    out.push(if is_error { TOKEN_ERROR } else { TOKEN_INFO });
+    out.extend_from_slice(&(body.len() as u16).to_le_bytes());
+    out.extend_from_slice(&body);
+}
+
+/// An ENVCHANGE the server can send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvChangeToken<'a> {
+    Database {
+        new: &'a str,
+        old: &'a str,
+    },
+    Language {
+        new: &'a str,
+        old: &'a str,
+    },
+    PacketSize {
+        new: u32,
+        old: u32,
+    },
+    /// The 5-byte collation (new; the old one is sent empty).
+    Collation {
+        new: &'a [u8],
+    },
+    BeginTransaction {
+        descriptor: u64,
+    },
+    CommitTransaction {
+        descriptor: u64,
+    },
+    RollbackTransaction {
+        descriptor: u64,
+    },
+    /// The connection was reset (as the client asked in a packet header).
+    ResetConnectionAck,
+}
+
+/// ENVCHANGE: the session's environment changed.
+pub fn env_change(out: &mut Vec<u8>, change: &EnvChangeToken<'_>) {
+    let mut body = Vec::with_capacity(64);
+    match change {
+        EnvChangeToken::Database { new, old } => {
+            body.push(1);
+            put_b_varchar(&mut body, new);
+            put_b_varchar(&mut body, old);
+        }
+        EnvChangeToken::Language { new, old } => {
+            body.push(2);
+            put_b_varchar(&mut body, new);
+            put_b_varchar(&mut body, old);
+        }
+        EnvChangeToken::PacketSize { new, old } => {
+            body.push(4);
+            put_b_varchar(&mut body, &new.to_string());
+            put_b_varchar(&mut body, &old.to_string());
+        }
+        EnvChangeToken::Collation { new } => {
+            body.push(7);
+            put_b_varbyte(&mut body, new);
+            put_b_varbyte(&mut body, &[]);
+        }
+        EnvChangeToken::BeginTransaction { descriptor } => {
+            body.push(8);
+            put_b_varbyte(&mut body, &descriptor.to_le_bytes());
+            put_b_varbyte(&mut body, &[]);
+        }
+        EnvChangeToken::CommitTransaction { descriptor } => {
+            body.push(9);
+            put_b_varbyte(&mut body, &[]);
+            put_b_varbyte(&mut body, &descriptor.to_le_bytes());
+        }
+        EnvChangeToken::RollbackTransaction { descriptor } => {
+            body.push(10);
+            put_b_varbyte(&mut body, &[]);
+            put_b_varbyte(&mut body, &descriptor.to_le_bytes());
+        }
+        EnvChangeToken::ResetConnectionAck => {
+            body.push(18);
+            put_b_varbyte(&mut body, &[]);
+            put_b_varbyte(&mut body, &[]);
+        }
+    }
+    out.push(TOKEN_ENVCHANGE);
+    out.extend_from_slice(&(body.len() as u16).to_le_bytes());
+    out.extend_from_slice(&body);
+}
+
+/// FEATUREEXTACK: the features the server acknowledges, (id, data); possibly none.
+pub fn feature_ext_ack(out: &mut Vec<u8>, features: &[(u8, Vec<u8>)]) {
+    out.push(TOKEN_FEATUREEXTACK);
+    for (id, data) in features {
+        out.push(*id);
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+    out.push(0xFF);
+}
+
+/// COLMETADATA flags (MS-TDS 2.2.7.4).
+fn column_flags(col: &ColumnMeta) -> u16 {
+    let mut flags = 0u16;
+    if col.nullable {
+        flags |= 0x0001;
+    }
+    // Updateable: bits 2-3, 0 = read-only, 1 = read/write.
+    if col.updatable {
+        flags |= 0x0004;
+    }
+    if col.identity {
+        flags |= 0x0010;
+    }
+    flags
+}
+
+/// The UserType SQL Server sends: 80 for timestamp, 0 otherwise.
+fn user_type(ty: &SqlType) -> u32 {
+    match ty {
+        SqlType::RowVersion => 0x50,
+        _ => 0,
+    }
+}
+
+/// COLMETADATA: a result set's columns. text, ntext and image carry a table name; one
+/// empty part is sent, as for the columns of an expression.
+pub fn col_metadata(out: &mut Vec<u8>, columns: &[ColumnMeta]) {
+    out.push(TOKEN_COLMETADATA);
+    out.extend_from_slice(&(columns.len() as u16).to_le_bytes());
+    for col in columns {
+        out.extend_from_slice(&user_type(&col.ty).to_le_bytes());
+        out.extend_from_slice(&column_flags(col).to_le_bytes());
+        // For text, ntext and image this includes the (empty) table name.
+        encode_type_info(&col.ty, out);
+        put_b_varchar(out, &col.name);
+    }
+}
+
+/// A row of a result set: NBCROW (null bitmap, then the non-null values) when it has a
+/// NULL, else ROW. On an encoding error `out` is left as it was.
+pub fn row(out: &mut Vec<u8>, columns: &[ColumnMeta], values: &[Value]) -> Result<()> {
+    if values.len() != columns.len() {
+        return Err(crate::ProtocolError(format!(
+            "row has {} values for {} columns",
+            values.len(),
+            columns.len()
+        )));
+    }
+    let start = out.len();
+    let result = write_row(out, columns, values);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+fn write_row(out: &mut Vec<u8>, columns: &[ColumnMeta], values: &[Value]) -> Result<()> {
+    if values.iter().any(Value::is_null) {
+        out.push(TOKEN_NBCROW);
+        let bitmap_at = out.len();
+        out.resize(bitmap_at + values.len().div_ceil(8), 0);
+        for (i, (col, value)) in columns.iter().zip(values).enumerate() {
+            if value.is_null() {
+                out[bitmap_at + i / 8] |= 1 << (i % 8);
+            } else {
+                encode_value(&col.ty, value, out)?;
+            }
+        }
+    } else {
+        out.push(TOKEN_ROW);
+        for (col, value) in columns.iter().zip(values) {
+            encode_value(&col.ty, value, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// RETURNSTATUS: a procedure's return code.
+pub fn return_status(out: &mut Vec<u8>, status: i32) {
+    out.push(TOKEN_RETURNSTATUS);
+    out.extend_from_slice(&status.to_le_bytes());
+}
+
+/// RETURNVALUE: an output parameter's final value. `ordinal` counts the RPC's parameters
+/// from 0. On an encoding error `out` is left as it was.
+pub fn return_value(
+    out: &mut Vec<u8>,
+    ordinal: u16,
+    name: &str,
+    ty: &SqlType,
+    value: &Value,
+) -> Result<()> {
+    let start = out.len();
+    out.push(TOKEN_RETURNVALUE);
+    out.extend_from_slice(&ordinal.to_le_bytes());
+    put_b_varchar(out, name);
+    out.push(0x01); // an output parameter (not a UDF's return value)
+    out.extend_from_slice(&user_type(ty).to_le_bytes());
+    // Flags: nullable. Then TYPE_INFO alone: RETURNVALUE has no table name, even for text types.
+    out.extend_from_slice(&0x0001u16.to_le_bytes());
+    TypeInfo::of(ty).write(out);
+    let result = encode_value(ty, value, out);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Reader;
+
+    #[test]
+    fn done_layout() {
+        let mut out = Vec::new();
+        done(
+            &mut out,
+            DoneKind::DoneInProc,
+            DONE_MORE | DONE_COUNT,
+            CURCMD_SELECT,
+            3,
+        );
+        assert_eq!(out, [0xFF, 0x11, 0x00, 0xC1, 0x00, 3, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn login_ack_layout() {
+        let mut out = Vec::new();
+        login_ack(&mut out, 0x7400_0004, "SQL", [16, 0, 0x03, 0xE8]);
+        let mut r = Reader::new(&out, "t");
+        assert_eq!(r.u8().unwrap(), TOKEN_LOGINACK);
+        let len = r.u16().unwrap() as usize;
+        assert_eq!(len, r.remaining());
+        assert_eq!(r.u8().unwrap(), 1);
+        assert_eq!(r.take(4).unwrap(), [0x74, 0, 0, 4]);
+        assert_eq!(r.b_varchar().unwrap(), "SQL");
+        assert_eq!(r.take(4).unwrap(), [16, 0, 3, 0xE8]);
+    }
+
+    #[test]
+    fn error_layout() {
+        let mut out = Vec::new();
+        let err = SqlError::new(18456, 14, "Login failed for user 'x'.");
+        message(&mut out, &err, true, "srv");
+        let mut r = Reader::new(&out, "t");
+        assert_eq!(r.u8().unwrap(), TOKEN_ERROR);
+        assert_eq!(r.u16().unwrap() as usize, r.remaining());
+        assert_eq!(r.i32().unwrap(), 18456);
+        assert_eq!(r.u8().unwrap(), 1);
+        assert_eq!(r.u8().unwrap(), 14);
+        assert_eq!(r.us_varchar().unwrap(), "Login failed for user 'x'.");
+        assert_eq!(r.b_varchar().unwrap(), "srv");
+        assert_eq!(r.b_varchar().unwrap(), "");
+        assert_eq!(r.i32().unwrap(), 1);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn env_change_layouts() {
+        let mut out = Vec::new();
+        env_change(
+            &mut out,
+            &EnvChangeToken::PacketSize {
+                new: 8000,
+                old: 4096,
+            },
+        );
+        let mut r = Reader::new(&out, "t");
+        assert_eq!(r.u8().unwrap(), TOKEN_ENVCHANGE);
+        assert_eq!(r.u16().unwrap() as usize, r.remaining());
+        assert_eq!(r.u8().unwrap(), 4);
+        assert_eq!(r.b_varchar().unwrap(), "8000");
+        assert_eq!(r.b_varchar().unwrap(), "4096");
+
+        let mut out = Vec::new();
+        env_change(
+            &mut out,
+            &EnvChangeToken::CommitTransaction { descriptor: 5 },
+        );
+        assert_eq!(out, [0xE3, 11, 0, 9, 0, 8, 5, 0, 0, 0, 0, 0, 0, 0]);
+        let mut out = Vec::new();
+        env_change(
+            &mut out,
+            &EnvChangeToken::BeginTransaction { descriptor: 5 },
+        );
+        assert_eq!(out, [0xE3, 11, 0, 8, 8, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn feature_ext_ack_layout() {
+        let mut out = Vec::new();
+        feature_ext_ack(&mut out, &[(0x0A, vec![1])]);
+        assert_eq!(out, [0xAE, 0x0A, 1, 0, 0, 0, 1, 0xFF]);
+        let mut out = Vec::new();
+        feature_ext_ack(&mut out, &[]);
+        assert_eq!(out, [0xAE, 0xFF]);
+    }
+
+    #[test]
+    fn nbcrow_omits_nulls_and_row_keeps_all() {
+        let cols = vec![
+            ColumnMeta::new("a", SqlType::Int),
+            ColumnMeta::new("b", SqlType::NVarChar(Some(10))),
+        ];
+        let mut one = Vec::new();
+        encode_value(&SqlType::Int, &Value::Int(1), &mut one).unwrap();
+
+        let mut out = Vec::new();
+        row(&mut out, &cols, &[Value::Int(1), Value::Null]).unwrap();
+        let mut expected = vec![TOKEN_NBCROW, 0b10];
+        expected.extend_from_slice(&one);
+        assert_eq!(out, expected);
+
+        let mut out = Vec::new();
+        row(&mut out, &cols, &[Value::Int(1), Value::String("x".into())]).unwrap();
+        assert_eq!(out[0], TOKEN_ROW);
+        assert_eq!(&out[1..1 + one.len()], &one[..]);
+        assert!(out.len() > 1 + one.len());
+    }
+
+    #[test]
+    fn col_metadata_layout() {
+        let mut cols = vec![
+            ColumnMeta::new("id", SqlType::Int),
+            ColumnMeta::new("t", SqlType::NText),
+        ];
+        cols[0].nullable = false;
+        cols[0].identity = true;
+        let mut out = Vec::new();
+        col_metadata(&mut out, &cols);
+        let mut info = Vec::new();
+        encode_type_info(&SqlType::Int, &mut info);
+        let mut r = Reader::new(&out, "t");
+        assert_eq!(r.u8().unwrap(), TOKEN_COLMETADATA);
+        assert_eq!(r.u16().unwrap(), 2);
+        assert_eq!(r.u32().unwrap(), 0);
+        assert_eq!(r.u16().unwrap(), 0x0010);
+        assert_eq!(r.take(info.len()).unwrap(), &info[..]);
+        assert_eq!(r.b_varchar().unwrap(), "id");
+        assert_eq!(r.u32().unwrap(), 0);
+        assert_eq!(r.u16().unwrap(), 0x0001);
+        let mut ntext = Vec::new();
+        encode_type_info(&SqlType::NText, &mut ntext);
+        assert_eq!(r.take(ntext.len()).unwrap(), &ntext[..]);
+        assert_eq!(
+            &ntext[ntext.len() - 3..],
+            &[1, 0, 0],
+            "one empty table-name part"
+        );
+        assert_eq!(r.b_varchar().unwrap(), "t");
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn row_count_mismatch_is_an_error() {
+        let mut out = vec![1, 2];
+        let cols = vec![ColumnMeta::new("a", SqlType::Int)];
+        assert!(row(&mut out, &cols, &[]).is_err());
+        assert_eq!(out, [1, 2]);
+    }
+}

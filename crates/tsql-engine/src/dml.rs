@@ -1,0 +1,525 @@
+//! INSERT, UPDATE, DELETE and TRUNCATE: every written value goes through `__mssql_conv`
+//! (SQL Server's implicit conversion to the column's type), identity values are drawn from
+//! `__mssql_identity`, and SQLite's constraint failures come back as SQL Server's errors.
+
+use sqlparser::ast::{
+    AssignmentTarget, Delete, Expr, FromTable, Insert, JoinConstraint, JoinOperator, OutputClause,
+    SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins, Update,
+    UpdateTableFromKind,
+};
+use tds_protocol::types::{SqlError, SqlType};
+
+use crate::catalog::{literal, quote, TableMeta};
+use crate::errors;
+use crate::session::{Fail, Res, Session};
+use crate::sink::ResultSink;
+use crate::translate::expr::Rewriter;
+use crate::translate::names::Parts;
+
+pub fn run(s: &mut Session, stmt: &Statement, out: &mut dyn ResultSink) -> Res<u64> {
+    match stmt {
+        Statement::Merge(m) => s.atomic(|s| crate::merge::merge(s, m)),
+        Statement::Insert(i) if i.output.is_some() => s.atomic(|s| insert(s, i, Some(out))),
+        other => run_one(s, other),
+    }
+}
+
+/// Runs one INSERT, UPDATE, DELETE or TRUNCATE.
+pub fn run_one(s: &mut Session, stmt: &Statement) -> Res<u64> {
+    match stmt {
+        Statement::Insert(i) => s.atomic(|s| insert(s, i, None)),
+        Statement::Update(u) => s.atomic(|s| update(s, u)),
+        Statement::Delete(d) => s.atomic(|s| delete(s, d)),
+        Statement::Truncate(t) => {
+            for target in &t.table_names {
+                s.atomic(|s| truncate(s, &target.name))?;
+            }
+            Ok(0)
+        }
+        _ => Err(errors::not_supported("MERGE").into()),
+    }
+}
+
+/// SQL Server's 515 for SQLite's NOT NULL failures, other errors unchanged.
+fn null_error(f: Fail, t: &TableMeta, op: &str) -> Fail {
+    match f {
+        Fail::Sql(e) if e.message.contains("NOT NULL constraint failed") => {
+            let col = e.message.rsplit('.').next().unwrap_or("").to_string();
+            let db = if t.db == "temp" {
+                "tempdb".to_string()
+            } else {
+                t.db.clone()
+            };
+            Fail::Sql(
+                SqlError::new(515, 16, format!("Cannot insert the value NULL into column '{col}', table '{db}.{}.{}'; column does not allow nulls. {op} fails.", t.schema, t.name))
+                    .with_state(2),
+            )
+        }
+        other => other,
+    }
+}
+
+fn conv(expr: &str, t: &TableMeta, col: usize) -> String {
+    let c = &t.columns[col];
+    format!(
+        "__mssql_conv({expr}, {}, {}, {})",
+        literal(&c.ty.to_string()),
+        literal(&c.name),
+        literal(&t.name)
+    )
+}
+
+/// The rowversion counter a table's writes draw from (temp tables use the current database's).
+fn dbts_table(s: &Session, t: &TableMeta) -> String {
+    let db = if t.db == "temp" {
+        s.db.as_str()
+    } else {
+        t.db.as_str()
+    };
+    format!("{}.__mssql_dbts", quote(db))
+}
+
+/// Advances `@@DBTS` past the `n` rowversion values a write of `t` used.
+fn bump_dbts(s: &Session, t: &TableMeta, n: u64) -> Res<()> {
+    if n > 0 && t.columns.iter().any(|c| c.ty == SqlType::RowVersion) {
+        s.exec(&format!(
+            "UPDATE {} SET value = value + {n}",
+            dbts_table(s, t)
+        ))?;
+    }
+    Ok(())
+}
+
+fn identity_table(t: &TableMeta) -> String {
+    format!("{}.__mssql_identity", quote(&t.db))
+}
+
+/// `OUTPUT INSERTED.a, INSERTED.b` as SQLite's `RETURNING a, b`, with the columns' types.
+fn returning(
+    t: &TableMeta,
+    output: &OutputClause,
+) -> Res<(String, Vec<Option<SqlType>>, Vec<bool>)> {
+    let OutputClause::Output {
+        select_items,
+        into_table: None,
+        ..
+    } = output
+    else {
+        return Err(errors::not_supported("OUTPUT INTO").into());
+    };
+    let mut items = Vec::new();
+    let mut types = Vec::new();
+    let mut named = Vec::new();
+    for item in select_items {
+        let (expr, alias) = match item {
+            SelectItem::UnnamedExpr(e) => (e, None),
+            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.value.clone())),
+            SelectItem::QualifiedWildcard(..) | SelectItem::Wildcard(_) => {
+                for c in &t.columns {
+                    items.push(quote(&c.name));
+                    types.push(Some(c.ty));
+                    named.push(true);
+                }
+                continue;
+            }
+            _ => return Err(errors::not_supported("this OUTPUT item").into()),
+        };
+        let col = match expr {
+            Expr::CompoundIdentifier(ids)
+                if ids.len() == 2 && ids[0].value.eq_ignore_ascii_case("inserted") =>
+            {
+                ids[1].value.clone()
+            }
+            Expr::Identifier(id) => id.value.clone(),
+            _ => {
+                return Err(
+                    errors::not_supported("OUTPUT expressions other than INSERTED columns").into(),
+                )
+            }
+        };
+        let (_, c) = t.column(&col).ok_or_else(|| errors::invalid_column(&col))?;
+        items.push(match alias {
+            Some(a) => format!("{} AS {}", quote(&c.name), quote(&a)),
+            None => quote(&c.name),
+        });
+        types.push(Some(c.ty));
+        named.push(true);
+    }
+    Ok((format!(" RETURNING {}", items.join(", ")), types, named))
+}
+
+fn insert(s: &mut Session, ins: &Insert, out: Option<&mut dyn ResultSink>) -> Res<u64> {
+    let TableObject::TableName(name) = &ins.table else {
+        return Err(errors::not_supported("INSERT INTO FUNCTION").into());
+    };
+    let t = s.resolver().table(name)?;
+    if t.is_view {
+        return Err(errors::not_supported("INSERT into a view").into());
+    }
+    let explicit_identity_allowed = s
+        .identity_insert
+        .as_ref()
+        .is_some_and(|(d, n)| d == &t.db && n.eq_ignore_ascii_case(&t.sqlite_name));
+    let targets: Vec<usize> = if ins.source.is_none() {
+        Vec::new()
+    } else if ins.columns.is_empty() {
+        (0..t.columns.len())
+            .filter(|&i| !t.columns[i].identity || explicit_identity_allowed)
+            .filter(|&i| t.columns[i].ty != SqlType::RowVersion)
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for c in &ins.columns {
+            let n = Parts::of(c)?.name;
+            let (i, _) = t.column(&n).ok_or_else(|| errors::invalid_column(&n))?;
+            v.push(i);
+        }
+        v
+    };
+    if targets
+        .iter()
+        .any(|&i| t.columns[i].ty == SqlType::RowVersion)
+    {
+        return Err(SqlError::new(273, 16, "Cannot insert an explicit value into a timestamp column. Use INSERT with a column list to exclude the timestamp column, or insert a DEFAULT into the timestamp column.").into());
+    }
+    if let Some(id) = t.identity {
+        if targets.contains(&id.column) && !explicit_identity_allowed {
+            return Err(SqlError::new(544, 16, format!("Cannot insert explicit value for identity column in table '{}' when IDENTITY_INSERT is set to OFF.", t.name)).into());
+        }
+        if explicit_identity_allowed && !targets.contains(&id.column) {
+            return Err(SqlError::new(545, 16, format!("Explicit value must be specified for identity column in table '{}' either when IDENTITY_INSERT is set to ON or when a replication user is inserting into a NOT FOR REPLICATION identity column.", t.name)).into());
+        }
+    }
+    let source = match &ins.source {
+        Some(q) => {
+            if let SetExpr::Values(v) = q.body.as_ref() {
+                for row in &v.rows {
+                    if row.len() > targets.len() {
+                        return Err(SqlError::new(110, 15, "There are fewer columns in the INSERT statement than values specified in the VALUES clause. The number of values in the VALUES clause must match the number of columns specified in the INSERT statement.").into());
+                    }
+                    if row.len() < targets.len() {
+                        return Err(SqlError::new(109, 15, "There are more columns in the INSERT statement than values specified in the VALUES clause. The number of values in the VALUES clause must match the number of columns specified in the INSERT statement.").into());
+                    }
+                }
+            }
+            let mut q = q.clone();
+            let r = s.resolver();
+            Rewriter::new(&r).query(&mut q)?;
+            Some(q.to_string())
+        }
+        None => None,
+    };
+    let mut cols = Vec::new();
+    let mut exprs = Vec::new();
+    for (j, c) in t.columns.iter().enumerate() {
+        if let Some(k) = targets.iter().position(|&x| x == j) {
+            cols.push(quote(&c.name));
+            exprs.push(conv(&format!("__c{k}"), &t, j));
+        } else if c.ty == SqlType::RowVersion {
+            cols.push(quote(&c.name));
+            exprs.push(format!(
+                "__mssql_rv((SELECT value FROM {}) + row_number() OVER ())",
+                dbts_table(s, &t)
+            ));
+        } else if c.identity {
+            let id = t.identity.map_or(1, |i| i.increment);
+            cols.push(quote(&c.name));
+            exprs.push(format!(
+                "(SELECT next_value FROM {} WHERE object_id = {}) + (row_number() OVER () - 1) * {id}",
+                identity_table(&t), t.object_id
+            ));
+        } else if let Some(d) = &c.default {
+            let mut e = crate::translate::expr::sql_expr_tsql(d)?;
+            let r = s.resolver();
+            Rewriter::new(&r).expr(&mut e)?;
+            cols.push(quote(&c.name));
+            exprs.push(conv(&e.to_string(), &t, j));
+        }
+    }
+    let names: Vec<String> = (0..targets.len()).map(|k| format!("__c{k}")).collect();
+    let sql = match source {
+        Some(src) if !targets.is_empty() => format!(
+            "WITH __src({}) AS ({src}) INSERT INTO {} ({}) SELECT {} FROM __src",
+            names.join(", "),
+            t.qualified(),
+            cols.join(", "),
+            exprs.join(", ")
+        ),
+        _ if cols.is_empty() => format!("INSERT INTO {} DEFAULT VALUES", t.qualified()),
+        _ => format!(
+            "INSERT INTO {} ({}) SELECT {}",
+            t.qualified(),
+            cols.join(", "),
+            exprs.join(", ")
+        ),
+    };
+    crate::keys::ensure_triggers(s, &t)?;
+    let n = match (&ins.output, out) {
+        (Some(output), Some(out)) => {
+            let (ret, types, named) = returning(&t, output)?;
+            s.stream(&format!("{sql}{ret}"), &types, &named, out)
+        }
+        _ => s.exec(&sql),
+    }
+    .map_err(|f| null_error(f, &t, "INSERT"))?;
+    bump_dbts(s, &t, n)?;
+    if let (Some(id), true) = (t.identity, n > 0) {
+        let it = identity_table(&t);
+        if explicit_identity_allowed {
+            let col = quote(&t.columns[id.column].name);
+            let (agg, cmp) = if id.increment >= 0 {
+                ("max", "max")
+            } else {
+                ("min", "min")
+            };
+            s.exec(&format!(
+                "UPDATE {it} SET last_value = (SELECT {agg}({col}) FROM {}), next_value = {cmp}(next_value, (SELECT {agg}({col}) FROM {}) + increment_value) WHERE object_id = {}",
+                t.qualified(), t.qualified(), t.object_id
+            ))?;
+        } else {
+            s.exec(&format!(
+                "UPDATE {it} SET last_value = next_value + {} * increment_value, next_value = next_value + {n} * increment_value WHERE object_id = {}",
+                n - 1, t.object_id
+            ))?;
+        }
+        let last = s.scalar(&format!(
+            "SELECT last_value FROM {it} WHERE object_id = {}",
+            t.object_id
+        ))?;
+        if let rusqlite::types::Value::Integer(v) = last {
+            s.scope_identity = Some(v);
+        }
+    }
+    Ok(n)
+}
+
+/// The T-SQL name a table factor is known by in the statement (alias or last name part).
+fn exposed_name(tf: &TableFactor) -> Option<String> {
+    match tf {
+        TableFactor::Table { name, alias, .. } => Some(match alias {
+            Some(a) => a.name.value.clone(),
+            None => Parts::of(name).ok()?.name,
+        }),
+        _ => None,
+    }
+}
+
+fn update(s: &mut Session, u: &Update) -> Res<u64> {
+    let TableFactor::Table { name, alias, .. } = &u.table.relation else {
+        return Err(errors::not_supported("UPDATE of this target").into());
+    };
+    let target_name = alias
+        .as_ref()
+        .map(|a| a.name.value.clone())
+        .unwrap_or(Parts::of(name)?.name);
+    let mut selection = u.selection.clone();
+    // T-SQL's `UPDATE x SET ... FROM t x JOIN s ON ...`: the target is the FROM's `x`;
+    // SQLite's UPDATE ... FROM must not repeat it, so its join condition moves to WHERE.
+    let mut from: Vec<TableWithJoins> = match &u.from {
+        Some(UpdateTableFromKind::AfterSet(f) | UpdateTableFromKind::BeforeSet(f)) => f.clone(),
+        None => vec![],
+    };
+    let mut target = (name.clone(), alias.clone());
+    if let Some(first) = from.first() {
+        if exposed_name(&first.relation).is_some_and(|n| n.eq_ignore_ascii_case(&target_name)) {
+            let mut first = from.remove(0);
+            if let TableFactor::Table { name, alias, .. } = &first.relation {
+                target = (name.clone(), alias.clone());
+            }
+            if !first.joins.is_empty() {
+                let j = first.joins.remove(0);
+                let cond = match j.join_operator {
+                    JoinOperator::Join(c) | JoinOperator::Inner(c) => c,
+                    _ => {
+                        return Err(errors::not_supported(
+                            "UPDATE ... FROM with an outer join on the target",
+                        )
+                        .into())
+                    }
+                };
+                if let JoinConstraint::On(e) = cond {
+                    selection = Some(match selection {
+                        Some(w) => Expr::BinaryOp {
+                            left: Box::new(Expr::Nested(Box::new(e))),
+                            op: sqlparser::ast::BinaryOperator::And,
+                            right: Box::new(Expr::Nested(Box::new(w))),
+                        },
+                        None => e,
+                    });
+                }
+                from.insert(
+                    0,
+                    TableWithJoins {
+                        relation: j.relation,
+                        joins: first.joins,
+                    },
+                );
+            }
+        }
+    }
+    let t = s.resolver().table(&target.0)?;
+    let exposed = target
+        .1
+        .as_ref()
+        .map(|a| a.name.value.clone())
+        .unwrap_or_else(|| t.name.clone());
+    let r = s.resolver();
+    let mut rw = Rewriter::new(&r);
+    let mut sets = Vec::new();
+    for a in &u.assignments {
+        let AssignmentTarget::ColumnName(col) = &a.target else {
+            return Err(errors::not_supported("tuple assignment").into());
+        };
+        let cname = Parts::of(col)?.name;
+        if cname.starts_with('@') {
+            return Err(errors::not_supported("variable assignment in UPDATE").into());
+        }
+        let (i, c) = t
+            .column(&cname)
+            .ok_or_else(|| errors::invalid_column(&cname))?;
+        if c.identity {
+            return Err(SqlError::new(
+                8102,
+                16,
+                format!("Cannot update identity column '{}'.", c.name),
+            )
+            .into());
+        }
+        let mut v = a.value.clone();
+        rw.expr(&mut v)?;
+        sets.push(format!(
+            "{} = {}",
+            quote(&c.name),
+            conv(&v.to_string(), &t, i)
+        ));
+    }
+    if let Some(rv) = t.columns.iter().find(|c| c.ty == SqlType::RowVersion) {
+        sets.push(format!(
+            "{} = __mssql_rv((SELECT value FROM {}) + 1)",
+            quote(&rv.name),
+            dbts_table(s, &t)
+        ));
+    }
+    let mut from_sql = Vec::new();
+    for f in &mut from {
+        rw.table_with_joins(f)?;
+        from_sql.push(f.to_string());
+    }
+    if let Some(w) = &mut selection {
+        rw.expr(w)?;
+    }
+    let mut sql = format!(
+        "UPDATE {} AS {} SET {}",
+        t.qualified(),
+        quote(&exposed),
+        sets.join(", ")
+    );
+    if !from_sql.is_empty() {
+        sql.push_str(&format!(" FROM {}", from_sql.join(", ")));
+    }
+    if let Some(w) = selection {
+        sql.push_str(&format!(" WHERE {w}"));
+    }
+    crate::keys::ensure_triggers(s, &t)?;
+    let n = s.exec(&sql).map_err(|f| null_error(f, &t, "UPDATE"))?;
+    bump_dbts(s, &t, n)?;
+    Ok(n)
+}
+
+fn delete(s: &mut Session, d: &Delete) -> Res<u64> {
+    let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
+    let sources = d.using.as_ref().unwrap_or(from);
+    let joined = !d.tables.is_empty()
+        || sources.len() != 1
+        || !sources[0].joins.is_empty()
+        || d.using.is_some();
+    if joined {
+        return delete_joined(s, d, from, sources);
+    }
+    let TableFactor::Table { name, alias, .. } = &from[0].relation else {
+        return Err(errors::not_supported("DELETE of this target").into());
+    };
+    let t = s.resolver().table(name)?;
+    let exposed = alias
+        .as_ref()
+        .map(|a| a.name.value.clone())
+        .unwrap_or_else(|| t.name.clone());
+    let mut sql = format!("DELETE FROM {} AS {}", t.qualified(), quote(&exposed));
+    if let Some(w) = &d.selection {
+        let mut w = w.clone();
+        let r = s.resolver();
+        Rewriter::new(&r).expr(&mut w)?;
+        sql.push_str(&format!(" WHERE {w}"));
+    }
+    s.exec(&sql)
+}
+
+/// `DELETE x FROM t x JOIN s ON ...`: the target's rows found by the join, by rowid.
+fn delete_joined(
+    s: &mut Session,
+    d: &Delete,
+    from: &[TableWithJoins],
+    sources: &[TableWithJoins],
+) -> Res<u64> {
+    // The target: named after DELETE, else the first table of FROM.
+    let target_name = match d.tables.first() {
+        Some(n) => Parts::of(n)?.name,
+        None => from
+            .first()
+            .and_then(|f| exposed_name(&f.relation))
+            .ok_or_else(|| errors::not_supported("DELETE of this target"))?,
+    };
+    let mut target = None;
+    for twj in sources {
+        for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+            if let TableFactor::Table { name, .. } = tf {
+                if exposed_name(tf).is_some_and(|n| n.eq_ignore_ascii_case(&target_name)) {
+                    target = Some(name.clone());
+                }
+            }
+        }
+    }
+    let target = match target {
+        Some(t) => t,
+        None => d
+            .tables
+            .first()
+            .cloned()
+            .ok_or_else(|| errors::invalid_object(&target_name))?,
+    };
+    let t = s.resolver().table(&target)?;
+    let r = s.resolver();
+    let mut rw = Rewriter::new(&r);
+    let mut list = Vec::new();
+    for twj in sources {
+        let mut twj = twj.clone();
+        rw.table_with_joins(&mut twj)?;
+        list.push(twj.to_string());
+    }
+    let mut sql = format!(
+        "DELETE FROM {} WHERE rowid IN (SELECT {}.rowid FROM {}",
+        t.qualified(),
+        quote(&target_name),
+        list.join(", ")
+    );
+    if let Some(w) = &d.selection {
+        let mut w = w.clone();
+        rw.expr(&mut w)?;
+        sql.push_str(&format!(" WHERE {w}"));
+    }
+    sql.push(')');
+    s.exec(&sql)
+}
+
+fn truncate(s: &mut Session, name: &sqlparser::ast::ObjectName) -> Res<u64> {
+    let t = s.resolver().table(name)?;
+    s.exec(&format!("DELETE FROM {}", t.qualified()))?;
+    if t.identity.is_some() {
+        s.exec(&format!(
+            "UPDATE {} SET next_value = seed_value, last_value = NULL WHERE object_id = {}",
+            identity_table(&t),
+            t.object_id
+        ))?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,32 @@
+//! SQLite functions the engine itself needs (as opposed to T-SQL built-ins): catalog helpers
+//! that look at the connection they run on.
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::Connection;
+
+use crate::catalog::quote;
+
+/// Registers the engine's own helper functions on `conn`.
+pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+    // A rowversion value: the counter as 8 bytes, big-endian.
+    conn.create_scalar_function(
+        "__mssql_rv",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let v: Option<i64> = ctx.get(0)?;
+            Ok(v.map(|v| v.to_be_bytes().to_vec()))
+        },
+    )?;
+    // `sys.partitions.rows`: the current row count of a table, NULL if it is gone.
+    conn.create_scalar_function("__mssql_rowcount", 2, FunctionFlags::SQLITE_UTF8, |ctx| {
+        let db: String = ctx.get(0)?;
+        let table: Option<String> = ctx.get(1)?;
+        let Some(table) = table else { return Ok(None) };
+        // SAFETY: the connection is only used to run a read-only query while the calling
+        // statement is stepping, which SQLite allows on the same connection.
+        let conn = unsafe { ctx.get_connection()? };
+        let sql = format!("SELECT count(*) FROM {}.{}", quote(&db), quote(&table));
+        Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).ok())
+    })
+}

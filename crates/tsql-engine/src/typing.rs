@@ -1,0 +1,389 @@
+//! Result column types: what SQL Server would declare for each column of a result set.
+//!
+//! Plain column references get their table's declared type (found through SQLite's column
+//! origin, which sees through views and subqueries); other expressions are typed
+//! statically from the T-SQL text (literals, CAST targets, known built-ins); what remains is
+//! typed from the first row's SQLite values.
+
+use rusqlite::types::ValueRef;
+use sqlparser::ast::{
+    BinaryOperator, CastKind, Expr, Function, Query, SelectItem, SetExpr, Value as AstValue,
+};
+use tds_protocol::types::SqlType;
+
+use std::sync::Arc;
+
+use sqlparser::ast::TableFactor;
+
+use crate::catalog::TableMeta;
+use crate::translate::expr::args_of;
+use crate::translate::names::{Parts, Resolver};
+
+pub fn is_character(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::Char(_)
+            | SqlType::VarChar(_)
+            | SqlType::NChar(_)
+            | SqlType::NVarChar(_)
+            | SqlType::Text
+            | SqlType::NText
+    )
+}
+
+pub fn is_numeric(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::Bit
+            | SqlType::TinyInt
+            | SqlType::SmallInt
+            | SqlType::Int
+            | SqlType::BigInt
+            | SqlType::Decimal { .. }
+            | SqlType::Numeric { .. }
+            | SqlType::Money
+            | SqlType::SmallMoney
+            | SqlType::Real
+            | SqlType::Float
+    )
+}
+
+fn unicode(t: &SqlType) -> bool {
+    matches!(t, SqlType::NChar(_) | SqlType::NVarChar(_) | SqlType::NText)
+}
+
+/// The type of a numeric literal as SQL Server gives it: int, bigint, or numeric(p, s).
+fn number_type(text: &str) -> SqlType {
+    if text.contains(['e', 'E']) {
+        return SqlType::Float;
+    }
+    if let Some((int, frac)) = text.split_once('.') {
+        let int = int.trim_start_matches(['-', '+']).trim_start_matches('0');
+        let p = (int.len() + frac.len()).clamp(1, 38) as u8;
+        return SqlType::Numeric {
+            precision: p.max(frac.len() as u8),
+            scale: frac.len().min(38) as u8,
+        };
+    }
+    match text.parse::<i64>() {
+        Ok(n) if i32::try_from(n).is_ok() => SqlType::Int,
+        Ok(_) => SqlType::BigInt,
+        Err(_) => SqlType::Numeric {
+            precision: text.len().min(38) as u8,
+            scale: 0,
+        },
+    }
+}
+
+fn string_type(s: &str, national: bool) -> SqlType {
+    let n = s.chars().count().max(1);
+    if national {
+        SqlType::NVarChar(Some(n.min(4000) as u16))
+    } else {
+        SqlType::VarChar(Some(n.min(8000) as u16))
+    }
+}
+
+/// The wider of two types for `+`, CASE, COALESCE (a simplified precedence).
+fn wider(a: SqlType, b: SqlType) -> SqlType {
+    if is_character(&a) && is_character(&b) {
+        let len = |t: &SqlType| match t {
+            SqlType::VarChar(n) | SqlType::NVarChar(n) => *n,
+            SqlType::Char(n) | SqlType::NChar(n) => Some(*n),
+            _ => None,
+        };
+        let total = match (len(&a), len(&b)) {
+            (Some(x), Some(y)) => Some(x.saturating_add(y)),
+            _ => None,
+        };
+        return if unicode(&a) || unicode(&b) {
+            SqlType::NVarChar(total.filter(|n| *n <= 4000))
+        } else {
+            SqlType::VarChar(total.filter(|n| *n <= 8000))
+        };
+    }
+    let rank = |t: &SqlType| match t {
+        SqlType::Bit => 1,
+        SqlType::TinyInt => 2,
+        SqlType::SmallInt => 3,
+        SqlType::Int => 4,
+        SqlType::BigInt => 5,
+        SqlType::Decimal { .. } | SqlType::Numeric { .. } => 6,
+        SqlType::SmallMoney | SqlType::Money => 7,
+        SqlType::Real => 8,
+        SqlType::Float => 9,
+        SqlType::Date
+        | SqlType::Time { .. }
+        | SqlType::SmallDateTime
+        | SqlType::DateTime
+        | SqlType::DateTime2 { .. }
+        | SqlType::DateTimeOffset { .. } => 10,
+        _ => 0,
+    };
+    if rank(&a) >= rank(&b) {
+        a
+    } else {
+        b
+    }
+}
+
+fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
+    let name = f.name.to_string().to_ascii_uppercase();
+    let args = args_of(f);
+    let first = args.first().and_then(|a| static_type_in(a, scope));
+    Some(match name.as_str() {
+        "COUNT" => SqlType::Int,
+        "COUNT_BIG" | "ROW_NUMBER" | "RANK" | "DENSE_RANK" | "NTILE" => SqlType::BigInt,
+        "GETDATE" | "GETUTCDATE" | "CURRENT_TIMESTAMP" => SqlType::DateTime,
+        "SYSDATETIME" | "SYSUTCDATETIME" => SqlType::DateTime2 { scale: 7 },
+        "SYSDATETIMEOFFSET" => SqlType::DateTimeOffset { scale: 7 },
+        "NEWID" => SqlType::UniqueIdentifier,
+        "LEN" | "CHARINDEX" | "DATEDIFF" | "DATEPART" | "YEAR" | "MONTH" | "DAY" | "ASCII"
+        | "UNICODE" | "PATINDEX" | "@@SPID" | "DB_ID" | "OBJECT_ID" | "SCHEMA_ID" => SqlType::Int,
+        "DATALENGTH" => SqlType::Int,
+        "DB_NAME" | "SCHEMA_NAME" | "OBJECT_NAME" | "OBJECT_SCHEMA_NAME" | "TYPE_NAME"
+        | "USER_NAME" | "SUSER_SNAME" | "SUSER_NAME" | "HOST_NAME" | "APP_NAME" | "DATENAME" => {
+            SqlType::NVarChar(Some(128))
+        }
+        "UPPER" | "LOWER" | "LTRIM" | "RTRIM" | "TRIM" | "LEFT" | "RIGHT" | "SUBSTRING"
+        | "REPLACE" | "REVERSE" | "STUFF" => first
+            .filter(is_character)
+            .unwrap_or(SqlType::VarChar(Some(8000))),
+        "REPLICATE" => match first {
+            Some(t) if unicode(&t) => SqlType::NVarChar(Some(4000)),
+            _ => SqlType::VarChar(Some(8000)),
+        },
+        "CHAR" => SqlType::Char(1),
+        "NCHAR" => SqlType::NChar(1),
+        "SPACE" => SqlType::VarChar(Some(8000)),
+        "CONCAT" | "CONCAT_WS" | "STRING_AGG" | "FORMAT" => SqlType::NVarChar(Some(4000)),
+        "ISNULL" | "COALESCE" | "IIF" | "NULLIF" => {
+            let mut types = args.iter().filter_map(|a| static_type_in(a, scope));
+            let skip = if name == "IIF" { 1 } else { 0 };
+            if name == "ISNULL" || name == "NULLIF" {
+                return first;
+            }
+            let mut t = types.nth(skip)?;
+            for u in types {
+                t = wider(t, u);
+            }
+            t
+        }
+        "SUM" => match first? {
+            SqlType::TinyInt | SqlType::SmallInt | SqlType::Int => SqlType::Int,
+            SqlType::BigInt => SqlType::BigInt,
+            SqlType::Decimal { scale, .. } | SqlType::Numeric { scale, .. } => SqlType::Decimal {
+                precision: 38,
+                scale,
+            },
+            SqlType::Real | SqlType::Float => SqlType::Float,
+            other => other,
+        },
+        "AVG" => match first? {
+            SqlType::TinyInt | SqlType::SmallInt | SqlType::Int => SqlType::Int,
+            SqlType::Decimal { scale, .. } | SqlType::Numeric { scale, .. } => SqlType::Decimal {
+                precision: 38,
+                scale: scale.max(6),
+            },
+            SqlType::Real | SqlType::Float => SqlType::Float,
+            other => other,
+        },
+        "MIN" | "MAX" | "ABS" | "CEILING" | "FLOOR" | "ROUND" => first?,
+        "POWER" | "SQRT" | "EXP" | "LOG" | "LOG10" | "SIN" | "COS" | "TAN" | "RAND" | "PI" => {
+            SqlType::Float
+        }
+        "DATEADD" => args
+            .get(2)
+            .and_then(|a| static_type_in(a, scope))
+            .unwrap_or(SqlType::DateTime),
+        "SCOPE_IDENTITY" | "IDENT_CURRENT" => SqlType::Numeric {
+            precision: 38,
+            scale: 0,
+        },
+        _ => return None,
+    })
+}
+
+/// The SQL Server type of a T-SQL expression when it can be told from the text alone.
+pub fn static_type(e: &Expr) -> Option<SqlType> {
+    static_type_in(e, &Scope::default())
+}
+
+/// The tables a SELECT reads, by the name its expressions use for each, so that column
+/// references inside expressions (`price * qty`, `SUM(amount)`) have types.
+#[derive(Default)]
+pub struct Scope {
+    tables: Vec<(String, Arc<TableMeta>)>,
+}
+
+impl Scope {
+    /// The scope of a query's outermost SELECT (its FROM tables; derived tables and CTEs
+    /// contribute nothing).
+    pub fn of_query(q: &Query, r: &Resolver<'_>) -> Scope {
+        let mut scope = Scope::default();
+        let SetExpr::Select(s) = q.body.as_ref() else {
+            return scope;
+        };
+        for twj in &s.from {
+            for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+                if let TableFactor::Table { name, alias, .. } = tf {
+                    let Ok(parts) = Parts::of(name) else { continue };
+                    if let Ok(Some(t)) = r.find_table(&parts) {
+                        let exposed = alias
+                            .as_ref()
+                            .map_or(parts.name.clone(), |a| a.name.value.clone());
+                        scope.tables.push((exposed, t));
+                    }
+                }
+            }
+        }
+        scope
+    }
+
+    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<SqlType> {
+        self.tables
+            .iter()
+            .filter(|(exposed, _)| qualifier.is_none_or(|q| q.eq_ignore_ascii_case(exposed)))
+            .find_map(|(_, t)| t.column(name).map(|(_, c)| c.ty))
+    }
+}
+
+/// [`static_type`] with the columns of `scope` known.
+pub fn static_type_in(e: &Expr, scope: &Scope) -> Option<SqlType> {
+    let static_type = |e: &Expr| static_type_in(e, scope);
+    match e {
+        Expr::Value(v) => match &v.value {
+            AstValue::Number(n, _) => Some(number_type(n)),
+            AstValue::SingleQuotedString(s) => Some(string_type(s, false)),
+            AstValue::NationalStringLiteral(s) => Some(string_type(s, true)),
+            _ => None,
+        },
+        Expr::Nested(x) => static_type(x),
+        Expr::UnaryOp { expr, .. } => static_type(expr),
+        Expr::Cast {
+            data_type, kind, ..
+        } => {
+            let _ = kind == &CastKind::Cast;
+            crate::typename::parse_cast(&data_type.to_string()).ok()
+        }
+        Expr::Convert {
+            data_type: Some(dt),
+            ..
+        } => crate::typename::parse_cast(&dt.to_string()).ok(),
+        Expr::BinaryOp { left, op, right } => match op {
+            BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Multiply
+            | BinaryOperator::Divide
+            | BinaryOperator::Modulo => Some(wider(static_type(left)?, static_type(right)?)),
+            BinaryOperator::StringConcat => Some(wider(static_type(left)?, static_type(right)?)),
+            _ => None,
+        },
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => {
+            let mut t = None;
+            for c in conditions {
+                if let Some(u) = static_type(&c.result) {
+                    t = Some(t.map_or(u, |t| wider(t, u)));
+                }
+            }
+            if let Some(u) = else_result
+                .as_deref()
+                .and_then(|e| static_type_in(e, scope))
+            {
+                t = Some(t.map_or(u, |t| wider(t, u)));
+            }
+            t
+        }
+        Expr::Function(f) => function_type(f, scope),
+        Expr::CompoundIdentifier(ids) if ids.len() >= 2 => {
+            scope.column(Some(&ids[ids.len() - 2].value), &ids[ids.len() - 1].value)
+        }
+        Expr::Identifier(id) if !id.value.starts_with('@') => scope.column(None, &id.value),
+        Expr::Identifier(id) => match id.value.to_ascii_uppercase().as_str() {
+            "@@VERSION" => Some(SqlType::NVarChar(Some(300))),
+            "@@SERVERNAME" | "@@SERVICENAME" | "@@LANGUAGE" => Some(SqlType::NVarChar(Some(128))),
+            "@@SPID" | "@@LOCK_TIMEOUT" | "@@TRANCOUNT" | "@@ROWCOUNT" | "@@ERROR"
+            | "@@MAX_PRECISION" | "@@TEXTSIZE" | "@@DATEFIRST" | "@@OPTIONS" => Some(SqlType::Int),
+            "@@IDENTITY" => Some(SqlType::Numeric {
+                precision: 38,
+                scale: 0,
+            }),
+            "@@DBTS" => Some(SqlType::VarBinary(Some(8))),
+            _ => None,
+        },
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::Exists { .. }
+        | Expr::InList { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. } => Some(SqlType::Int),
+        _ => None,
+    }
+}
+
+/// Static types of a query's output columns by position (empty when a `*` makes the
+/// positions unknowable).
+pub fn projection_types(q: &Query, scope: &Scope) -> Vec<Option<SqlType>> {
+    let mut body = q.body.as_ref();
+    loop {
+        match body {
+            SetExpr::Select(s) => {
+                let mut out = Vec::new();
+                for item in &s.projection {
+                    match item {
+                        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                            out.push(static_type_in(e, scope))
+                        }
+                        _ => return Vec::new(),
+                    }
+                }
+                return out;
+            }
+            SetExpr::SetOperation { left, .. } => body = left,
+            SetExpr::Query(q) => body = q.body.as_ref(),
+            _ => return Vec::new(),
+        }
+    }
+}
+
+/// Whether each output column has a name in SQL Server's eyes (an alias or a plain column
+/// reference; other expressions are unnamed). Empty when a `*` makes positions unknowable.
+pub fn projection_named(q: &Query) -> Vec<bool> {
+    let mut body = q.body.as_ref();
+    loop {
+        match body {
+            SetExpr::Select(s) => {
+                let mut out = Vec::new();
+                for item in &s.projection {
+                    match item {
+                        SelectItem::ExprWithAlias { .. } => out.push(true),
+                        SelectItem::UnnamedExpr(e) => out.push(
+                            matches!(e, Expr::Identifier(i) if !i.value.starts_with('@'))
+                                || matches!(e, Expr::CompoundIdentifier(_)),
+                        ),
+                        _ => return Vec::new(),
+                    }
+                }
+                return out;
+            }
+            SetExpr::SetOperation { left, .. } => body = left,
+            SetExpr::Query(q) => body = q.body.as_ref(),
+            _ => return Vec::new(),
+        }
+    }
+}
+
+/// The type of a column known only by a value of it.
+pub fn from_value(v: ValueRef<'_>) -> SqlType {
+    match v {
+        ValueRef::Integer(i) if i32::try_from(i).is_err() => SqlType::BigInt,
+        ValueRef::Null | ValueRef::Integer(_) => SqlType::Int,
+        ValueRef::Real(_) => SqlType::Float,
+        ValueRef::Text(_) => SqlType::NVarChar(Some(4000)),
+        ValueRef::Blob(_) => SqlType::VarBinary(Some(8000)),
+    }
+}
