@@ -1,1 +1,237 @@
-//! `mssql-emulator`: a SQL Server you can run anywhere, a TDS 7.4 listener over [`tsql_engine`].
+//! `mssql-emulator`: a SQL Server you can run anywhere, a TDS 7.4 listener over
+//! [`tsql_engine`].
+//!
+//! Embedded in tests:
+//!
+//! ```no_run
+//! let server = mssql_emulator::Emulator::builder()
+//!     .login("sa", "Passw0rd!")
+//!     .database("shop")
+//!     .init_sql("USE shop; CREATE TABLE items (id int PRIMARY KEY, name nvarchar(50))")
+//!     .start("127.0.0.1:0")
+//!     .unwrap();
+//! println!("connect to {}", server.addr());
+//! // Dropping `server` stops it.
+//! ```
+//!
+//! - [`backend`]: the trait between the protocol and SQL, and its engine implementation.
+//! - [`server`]: the listener and the protocol over any backend.
+//! - [`init`]: initialisation scripts (`GO`-separated batches).
+
+pub mod backend;
+pub mod init;
+pub mod server;
+
+use std::fmt;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tsql_engine::{Engine, EngineOptions, SqlError};
+
+use backend::{Credentials, EngineBackend, LoginRequest};
+use init::{split_batches, ErrorCollector};
+use server::{ServerConfig, ServerHandle};
+
+/// Why the emulator could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Io(std::io::Error),
+    /// The engine could not open its databases.
+    Engine(SqlError),
+    /// An init script failed: where (the script's name and line) and the error.
+    Init {
+        location: String,
+        error: SqlError,
+    },
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Io(e) => write!(f, "{e}"),
+            StartError::Engine(e) => write!(f, "cannot open the engine: {e}"),
+            StartError::Init { location, error } => write!(f, "{location}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> StartError {
+        StartError::Io(e)
+    }
+}
+
+/// Entry point of the embeddable API.
+pub struct Emulator;
+
+impl Emulator {
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// A script to run at start, named for error messages.
+#[derive(Debug, Clone)]
+struct Script {
+    name: String,
+    text: String,
+}
+
+/// How to start an emulator.
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorBuilder {
+    logins: Vec<(String, String)>,
+    databases: Vec<String>,
+    default_database: Option<String>,
+    scripts: Vec<Script>,
+    data_dir: Option<PathBuf>,
+    server_name: Option<String>,
+}
+
+impl EmulatorBuilder {
+    /// Accepts this login (any number of them; names are case-insensitive).
+    pub fn login(mut self, user: &str, password: &str) -> Self {
+        self.logins.push((user.to_string(), password.to_string()));
+        self
+    }
+
+    /// Creates this database at start if it does not exist.
+    pub fn database(mut self, name: &str) -> Self {
+        self.databases.push(name.to_string());
+        self
+    }
+
+    /// The database of logins that name none (as a login's default database in SQL
+    /// Server); `master` unless set.
+    pub fn default_database(mut self, name: &str) -> Self {
+        self.default_database = Some(name.to_string());
+        self
+    }
+
+    /// Runs this script at start, in `master` as `sa` would (scripts say `USE db`), split
+    /// into batches at `GO` lines. Any error stops the start.
+    pub fn init_sql(self, sql: &str) -> Self {
+        let n = self.scripts.len() + 1;
+        self.init_script(&format!("init script {n}"), sql)
+    }
+
+    /// As [`EmulatorBuilder::init_sql`], naming the script (a file name) in errors.
+    pub fn init_script(mut self, name: &str, sql: &str) -> Self {
+        self.scripts.push(Script {
+            name: name.to_string(),
+            text: sql.to_string(),
+        });
+        self
+    }
+
+    /// Where the databases live (see [`EngineOptions::data_dir`]); a temporary place
+    /// that disappears with the emulator if not set.
+    pub fn data_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(path.into());
+        self
+    }
+
+    /// The server's name (`@@SERVERNAME`, and in messages).
+    pub fn server_name(mut self, name: &str) -> Self {
+        self.server_name = Some(name.to_string());
+        self
+    }
+
+    /// Opens the engine, runs the init scripts and starts listening on `addr`
+    /// (port 0 picks a free port: see [`RunningEmulator::addr`]).
+    pub fn start(self, addr: impl ToSocketAddrs) -> Result<RunningEmulator, StartError> {
+        let server_name = self
+            .server_name
+            .clone()
+            .unwrap_or_else(|| "localhost".to_string());
+        let engine = Engine::open(EngineOptions {
+            data_dir: self.data_dir.clone(),
+            databases: self.databases.clone(),
+            server_name: server_name.clone(),
+        })
+        .map_err(StartError::Engine)?;
+        run_scripts(&engine, &self.scripts)?;
+        let credentials = Credentials::new(
+            self.logins
+                .iter()
+                .map(|(user, password)| (user.as_str(), password.as_str())),
+        );
+        let default_database = self
+            .default_database
+            .clone()
+            .unwrap_or_else(|| "master".to_string());
+        let backend = Arc::new(EngineBackend::new(
+            Arc::clone(&engine),
+            credentials,
+            default_database,
+        ));
+        let listener = TcpListener::bind(addr)?;
+        let handle = server::start(
+            listener,
+            backend,
+            ServerConfig {
+                server_name,
+                ..ServerConfig::default()
+            },
+        )?;
+        Ok(RunningEmulator { handle, engine })
+    }
+}
+
+/// Runs the scripts in one session of `sa` in `master`, batch by batch.
+fn run_scripts(engine: &Arc<Engine>, scripts: &[Script]) -> Result<(), StartError> {
+    if scripts.is_empty() {
+        return Ok(());
+    }
+    let login = LoginRequest {
+        user: "sa".into(),
+        database: "master".into(),
+        ..LoginRequest::default()
+    };
+    let mut session = engine
+        .session(&login.user, &login.database, 1)
+        .map_err(StartError::Engine)?;
+    for script in scripts {
+        for batch in split_batches(&script.text) {
+            let mut collector = ErrorCollector::default();
+            let result = session.execute(&batch.text, &mut [], &mut collector);
+            let error = match (result, collector.first_error) {
+                (_, Some(error)) => error,
+                (Err(abort), None) => SqlError::new(0, 16, format!("batch aborted: {abort:?}")),
+                (Ok(()), None) => continue,
+            };
+            let line = batch.first_line + error.line.saturating_sub(1);
+            return Err(StartError::Init {
+                location: format!("{}:{}", script.name, line),
+                error,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A started emulator; dropping it stops it.
+pub struct RunningEmulator {
+    handle: ServerHandle,
+    engine: Arc<Engine>,
+}
+
+impl RunningEmulator {
+    /// The address clients connect to.
+    pub fn addr(&self) -> SocketAddr {
+        self.handle.addr()
+    }
+
+    /// The engine behind the server (for tests that look at its state directly).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Stops accepting connections and closes the open ones.
+    pub fn stop(mut self) {
+        self.handle.stop();
+    }
+}

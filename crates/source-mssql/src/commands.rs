@@ -2,14 +2,14 @@
 //!
 //! Each reads and checks its inputs first, so a bad config, catalog or state
 //! fails with a config error naming the problem before any server is
-//! contacted. `check`, `discover` and `read` stop there for now: talking to
-//! the server comes next.
+//! contacted; `source` then does the work on the server.
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::protocol::airbyte::{LogLevel, Message, Status};
 use crate::protocol::catalog::ConfiguredCatalog;
 use crate::protocol::writer::MessageWriter;
+use crate::source::{self, block_on};
 use crate::state::InputState;
 use std::io::Write;
 use std::path::Path;
@@ -26,20 +26,21 @@ pub fn spec<W: Write>(out: &mut MessageWriter<W>) -> Result<()> {
 }
 
 pub fn check<W: Write>(out: &mut MessageWriter<W>, config: &Path) -> Result<()> {
-    let result = load_config(out, config).and_then(|_| Err(not_implemented("check")));
+    let result =
+        load_config(out, config).and_then(|config| block_on(source::check::check(&config)));
     // The platform reads check's verdict from CONNECTION_STATUS.
-    if let Err(e) = &result {
-        write(
-            out,
-            &Message::connection_status(Status::Failed, Some(e.message.clone())),
-        )?;
-    }
+    let status = match &result {
+        Ok(()) => Message::connection_status(Status::Succeeded, None),
+        Err(e) => Message::connection_status(Status::Failed, Some(e.message.clone())),
+    };
+    write(out, &status)?;
     result
 }
 
 pub fn discover<W: Write>(out: &mut MessageWriter<W>, config: &Path) -> Result<()> {
-    load_config(out, config)?;
-    Err(not_implemented("discover"))
+    let config = load_config(out, config)?;
+    let catalog = block_on(source::discover::discover(&config))?;
+    write(out, &Message::Catalog { catalog })
 }
 
 pub fn read<W: Write>(
@@ -48,18 +49,19 @@ pub fn read<W: Write>(
     catalog: &Path,
     state: Option<&Path>,
 ) -> Result<()> {
-    load_config(out, config)?;
+    let config = load_config(out, config)?;
     let text = std::fs::read_to_string(catalog).map_err(|e| {
         Error::config(format!(
             "catalog: cannot read the catalog file {}: {e}",
             catalog.display()
         ))
     })?;
-    ConfiguredCatalog::parse(&text)?;
-    if let Some(state) = state {
-        InputState::load(state)?;
-    }
-    Err(not_implemented("read"))
+    let catalog = ConfiguredCatalog::parse(&text)?;
+    let state = match state {
+        Some(path) => InputState::load(path)?,
+        None => InputState::default(),
+    };
+    block_on(source::read::read(out, &config, &catalog, &state))
 }
 
 /// Writes the error as the Airbyte TRACE ERROR the platform shows the user.
@@ -86,12 +88,6 @@ fn load_config<W: Write>(out: &mut MessageWriter<W>, path: &Path) -> Result<Conf
 fn write<W: Write>(out: &mut MessageWriter<W>, message: &Message) -> Result<()> {
     out.write(message)
         .map_err(|e| Error::system(format!("cannot write to stdout: {e}")))
-}
-
-fn not_implemented(command: &str) -> Error {
-    Error::system(format!(
-        "`{command}` is not implemented yet in this build of source-mssql"
-    ))
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@
 //! - `driver_error`: the driver's errors, sorted by who must act;
 //! - `json`: RECORD lines written straight from the driver's row values;
 //! - `state`: each stream's checkpoint, and the state file a read starts from;
-//! - `checkpoint`: when a read emits a checkpoint.
+//! - `checkpoint`: when a read emits a checkpoint;
+//! - `source`: what `check`, `discover` and `read` do on the server.
 
 pub mod checkpoint;
 pub mod commands;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod json;
 pub mod protocol;
 pub mod query;
+pub mod source;
 pub mod state;
 pub mod types;
 

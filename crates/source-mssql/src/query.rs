@@ -100,28 +100,61 @@ pub fn ordered_by(table: &Table, column: &str, start: Start<'_>) -> Result<Query
     };
     if let Some(value) = value {
         params.push(param(&ordering.column_type, column, value)?);
-        let cast = cast_type(&ordering.column_type);
-        sql.push_str(&format!(" WHERE {quoted} {operator} CAST(@P1 AS {cast})"));
+        let bound = bound_parameter(&ordering.column_type);
+        sql.push_str(&format!(" WHERE {quoted} {operator} {bound}"));
     }
     sql.push_str(&format!(" ORDER BY {quoted}"));
     Ok(Query { sql, params })
 }
 
 /// A state value as the parameter compared with `column`: rowversions are
-/// kept as base64 (as records show them) and compared as bytes.
+/// kept as base64 (as records show them) and compared as bytes; the `0x...`
+/// hex some tools write is accepted too.
 fn param(column_type: &ColumnType, column: &str, value: &str) -> Result<Param> {
     if column_type.sql_type != SqlType::RowVersion {
         return Ok(Param::Text(value.to_string()));
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .map(Param::Bytes)
-        .map_err(|_| {
-            Error::config(format!(
-                "state: the cursor of column `{column}` is \"{value}\", which is not a \
+    let bytes = match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(hex) => decode_hex(hex),
+        None => base64::engine::general_purpose::STANDARD.decode(value).ok(),
+    };
+    bytes.map(Param::Bytes).ok_or_else(|| {
+        Error::config(format!(
+            "state: the cursor of column `{column}` is \"{value}\", which is not a \
                  base64 rowversion; reset the stream to read it again from the start"
-            ))
+        ))
+    })
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some((hex_digit(*high)? << 4) | hex_digit(*low)?),
+            _ => None,
         })
+        .collect()
+}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `@P1` converted on the server to the column's type, so it compares as
+/// the column does. `datetime` and `smalldatetime` go through `datetime2`:
+/// SQL Server refuses text with more than three fraction digits for them,
+/// and Airbyte's own source keeps six in its state.
+fn bound_parameter(column_type: &ColumnType) -> String {
+    match column_type.sql_type {
+        SqlType::DateTime | SqlType::SmallDateTime => format!(
+            "CAST(CAST(@P1 AS datetime2(7)) AS {})",
+            column_type.sql_type.name()
+        ),
+        _ => format!("CAST(@P1 AS {})", cast_type(column_type)),
+    }
 }
 
 /// The type a state value is cast to, so it compares as the column does.
@@ -217,11 +250,46 @@ mod tests {
             q.params,
             vec![Param::Bytes(vec![0, 0, 0, 0, 0, 0, 7, 0xD1])]
         );
-        let err = ordered_by(&orders(), "rv", Start::After("not base64!")).unwrap_err();
+        let q = ordered_by(&orders(), "rv", Start::After("0x00000000000007d1")).unwrap();
+        assert_eq!(
+            q.params,
+            vec![Param::Bytes(vec![0, 0, 0, 0, 0, 0, 7, 0xD1])]
+        );
+        for bad in ["not base64!", "0x0g", "0x123"] {
+            let err = ordered_by(&orders(), "rv", Start::After(bad)).unwrap_err();
+            assert!(
+                err.message.contains("not a base64 rowversion"),
+                "{bad}: {}",
+                err.message
+            );
+        }
+    }
+
+    /// Airbyte's source keeps six fraction digits, which SQL Server won't
+    /// convert straight to datetime.
+    #[test]
+    fn datetime_cursors_go_through_datetime2() {
+        let mut table = orders();
+        table
+            .columns
+            .push(column("at", ColumnType::new(SqlType::DateTime)));
+        table
+            .columns
+            .push(column("at_min", ColumnType::new(SqlType::SmallDateTime)));
+        let q = ordered_by(&table, "at", Start::From("2024-01-02T10:00:00.997000")).unwrap();
         assert!(
-            err.message.contains("not a base64 rowversion"),
+            q.sql.contains(
+                "WHERE [at] >= CAST(CAST(@P1 AS datetime2(7)) AS datetime) ORDER BY [at]"
+            ),
             "{}",
-            err.message
+            q.sql
+        );
+        let q = ordered_by(&table, "at_min", Start::From("2024-01-02T10:00:00")).unwrap();
+        assert!(
+            q.sql
+                .contains("[at_min] >= CAST(CAST(@P1 AS datetime2(7)) AS smalldatetime)"),
+            "{}",
+            q.sql
         );
     }
 

@@ -174,6 +174,8 @@ impl InputState {
         match stream.get("stream_state") {
             // A stream that was reset: it starts over, as the user asked.
             None | Some(Value::Null) => Ok(()),
+            // What a full refresh saves: there is nothing to resume from.
+            Some(Value::Object(map)) if map.is_empty() => Ok(()),
             Some(blob) => {
                 let parsed = parse_stream_state(&descriptor, blob)?;
                 self.insert(descriptor, parsed)

@@ -177,9 +177,15 @@ fn check_reports_a_failed_connection_status() {
     assert_eq!(statuses[0]["connectionStatus"]["status"], "FAILED");
 }
 
+/// Valid inputs get as far as connecting: to a port nobody listens on here.
 #[test]
-fn valid_inputs_reach_not_implemented() {
-    let config = config(json!({"hots": "typo"}));
+fn valid_inputs_reach_the_server() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = config(json!({"hots": "typo", "host": "127.0.0.1", "port": port}));
     let catalog = file(CATALOG);
     let state = file(
         r#"[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "users", "namespace": "dbo"},
@@ -200,11 +206,11 @@ fn valid_inputs_reach_not_implemented() {
         let run = run(&args);
         assert_eq!(run.code, 1, "{args:?}");
         let error = run.error();
-        assert_eq!(error["failure_type"], "system_error", "{args:?}");
+        assert_eq!(error["failure_type"], "config_error", "{args:?}");
         assert!(error["message"]
             .as_str()
             .unwrap()
-            .contains("not implemented yet"));
+            .contains(&format!("cannot reach SQL Server at 127.0.0.1:{port}")));
         let warning = run
             .messages()
             .into_iter()
@@ -262,4 +268,39 @@ fn encrypted_modes_fail_as_config_errors_until_tls_is_built_in() {
         .as_str()
         .unwrap()
         .contains("needs TLS"));
+}
+
+#[test]
+fn malformed_catalog_and_state_json() {
+    let config = config(json!({}));
+    let run_ = run(&[
+        "read",
+        "--config",
+        &config,
+        "--catalog",
+        &file("{\"streams\": ["),
+    ]);
+    assert_eq!(run_.code, 1);
+    assert_eq!(run_.error()["failure_type"], "config_error");
+    assert!(run_.error()["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("catalog: not a valid configured catalog"));
+
+    let catalog = file(CATALOG);
+    let run_ = run(&[
+        "read",
+        "--config",
+        &config,
+        "--catalog",
+        &catalog,
+        "--state",
+        &file("[{\"type\": \"STREAM\""),
+    ]);
+    assert_eq!(run_.code, 1);
+    assert_eq!(run_.error()["failure_type"], "config_error");
+    assert!(run_.error()["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("state: the state file is not valid JSON"));
 }

@@ -2,7 +2,7 @@
 //! type byte and its data. Each function here appends one token to `out`.
 
 use crate::types::{ColumnMeta, SqlError, SqlType, Value};
-use crate::values::{encode_type_info, encode_value, TypeInfo};
+use crate::values::{encode_type_info, encode_value, type_id, TypeInfo};
 use crate::wire::{put_b_varbyte, put_b_varchar, put_us_varchar, utf16_len};
 use crate::Result;
 
@@ -212,6 +212,34 @@ fn user_type(ty: &SqlType) -> u32 {
     }
 }
 
+/// The fixed-length wire type SQL Server describes a NOT NULL column of `ty` with (an
+/// `int NOT NULL` column is INT4, a nullable one INTN), if `ty` has one.
+fn fixed_type_id(ty: &SqlType) -> Option<u8> {
+    Some(match ty {
+        SqlType::TinyInt => type_id::INT1,
+        SqlType::SmallInt => type_id::INT2,
+        SqlType::Int => type_id::INT4,
+        SqlType::BigInt => type_id::INT8,
+        SqlType::Bit => type_id::BIT,
+        SqlType::Real => type_id::FLT4,
+        SqlType::Float => type_id::FLT8,
+        SqlType::SmallMoney => type_id::MONEY4,
+        SqlType::Money => type_id::MONEY,
+        SqlType::SmallDateTime => type_id::DATETIM4,
+        SqlType::DateTime => type_id::DATETIME,
+        _ => return None,
+    })
+}
+
+/// The fixed-length wire type of a column, when it is sent in that form.
+fn fixed_form(col: &ColumnMeta) -> Option<u8> {
+    if col.nullable {
+        None
+    } else {
+        fixed_type_id(&col.ty)
+    }
+}
+
 /// COLMETADATA: a result set's columns. text, ntext and image carry a table name; one
 /// empty part is sent, as for the columns of an expression.
 pub fn col_metadata(out: &mut Vec<u8>, columns: &[ColumnMeta]) {
@@ -220,10 +248,39 @@ pub fn col_metadata(out: &mut Vec<u8>, columns: &[ColumnMeta]) {
     for col in columns {
         out.extend_from_slice(&user_type(&col.ty).to_le_bytes());
         out.extend_from_slice(&column_flags(col).to_le_bytes());
-        // For text, ntext and image this includes the (empty) table name.
-        encode_type_info(&col.ty, out);
+        match fixed_form(col) {
+            // A fixed-length TYPE_INFO is its type byte alone.
+            Some(id) => out.push(id),
+            // For text, ntext and image this includes the (empty) table name.
+            None => encode_type_info(&col.ty, out),
+        }
         put_b_varchar(out, &col.name);
     }
+}
+
+/// Writes one column value of a row, in the column's form (see [`fixed_form`]).
+fn write_column_value(out: &mut Vec<u8>, col: &ColumnMeta, value: &Value) -> Result<()> {
+    if fixed_form(col).is_none() {
+        return encode_value(&col.ty, value, out);
+    }
+    if value.is_null() {
+        return Err(crate::ProtocolError(format!(
+            "NULL in column {} declared NOT NULL",
+            col.name
+        )));
+    }
+    // The fixed form is the nullable form without its length byte.
+    let at = out.len();
+    encode_value(&col.ty, value, out)?;
+    if out.get(at).map(|&len| len as usize) != Some(out.len() - at - 1) {
+        out.truncate(at);
+        return Err(crate::ProtocolError(format!(
+            "unexpected encoding of a {} value",
+            col.ty
+        )));
+    }
+    out.remove(at);
+    Ok(())
 }
 
 /// A row of a result set: NBCROW (null bitmap, then the non-null values) when it has a
@@ -250,16 +307,16 @@ fn write_row(out: &mut Vec<u8>, columns: &[ColumnMeta], values: &[Value]) -> Res
         let bitmap_at = out.len();
         out.resize(bitmap_at + values.len().div_ceil(8), 0);
         for (i, (col, value)) in columns.iter().zip(values).enumerate() {
-            if value.is_null() {
+            if value.is_null() && fixed_form(col).is_none() {
                 out[bitmap_at + i / 8] |= 1 << (i % 8);
             } else {
-                encode_value(&col.ty, value, out)?;
+                write_column_value(out, col, value)?;
             }
         }
     } else {
         out.push(TOKEN_ROW);
         for (col, value) in columns.iter().zip(values) {
-            encode_value(&col.ty, value, out)?;
+            write_column_value(out, col, value)?;
         }
     }
     Ok(())
@@ -419,14 +476,13 @@ mod tests {
         cols[0].identity = true;
         let mut out = Vec::new();
         col_metadata(&mut out, &cols);
-        let mut info = Vec::new();
-        encode_type_info(&SqlType::Int, &mut info);
         let mut r = Reader::new(&out, "t");
         assert_eq!(r.u8().unwrap(), TOKEN_COLMETADATA);
         assert_eq!(r.u16().unwrap(), 2);
         assert_eq!(r.u32().unwrap(), 0);
         assert_eq!(r.u16().unwrap(), 0x0010);
-        assert_eq!(r.take(info.len()).unwrap(), &info[..]);
+        // NOT NULL int: the fixed-length INT4, a type byte alone.
+        assert_eq!(r.u8().unwrap(), type_id::INT4);
         assert_eq!(r.b_varchar().unwrap(), "id");
         assert_eq!(r.u32().unwrap(), 0);
         assert_eq!(r.u16().unwrap(), 0x0001);
@@ -440,6 +496,51 @@ mod tests {
         );
         assert_eq!(r.b_varchar().unwrap(), "t");
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn not_null_fixed_types_travel_without_length_bytes() {
+        let mut cols = vec![
+            ColumnMeta::new("a", SqlType::Int),
+            ColumnMeta::new("b", SqlType::Float),
+            ColumnMeta::new("c", SqlType::Int),
+            ColumnMeta::new("d", SqlType::NVarChar(Some(5))),
+        ];
+        cols[0].nullable = false;
+        cols[1].nullable = false;
+        cols[3].nullable = false;
+        let mut out = Vec::new();
+        col_metadata(&mut out, &cols);
+        assert!(out.windows(1).any(|w| w[0] == type_id::FLT8));
+
+        let mut out = Vec::new();
+        row(
+            &mut out,
+            &cols,
+            &[
+                Value::Int(7),
+                Value::Float(1.5),
+                Value::Null,
+                Value::String("x".into()),
+            ],
+        )
+        .unwrap();
+        let mut expected = vec![TOKEN_NBCROW, 0b0100, 7, 0, 0, 0];
+        expected.extend_from_slice(&1.5f64.to_le_bytes());
+        let mut d = Vec::new();
+        encode_value(
+            &SqlType::NVarChar(Some(5)),
+            &Value::String("x".into()),
+            &mut d,
+        )
+        .unwrap();
+        expected.extend_from_slice(&d);
+        assert_eq!(out, expected);
+
+        // A NULL where the column says NOT NULL cannot be sent in the fixed form.
+        let mut out = Vec::new();
+        assert!(row(&mut out, &cols[..1], &[Value::Null]).is_err());
+        assert!(out.is_empty());
     }
 
     #[test]

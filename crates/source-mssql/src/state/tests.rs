@@ -219,3 +219,13 @@ fn a_stream_twice_is_an_error() {
     let text = json!([message, message]).to_string();
     assert!(error(&text).contains("`dbo.users` has two states"));
 }
+
+/// A full refresh saves an empty blob: there is nothing to resume from.
+#[test]
+fn empty_stream_state_is_no_state() {
+    let text = json!([{"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "users", "namespace": "dbo"},
+        "stream_state": {}}}])
+    .to_string();
+    assert_eq!(InputState::parse(&text).unwrap(), InputState::default());
+}

@@ -1,0 +1,363 @@
+//! One client connection: PRELOGIN, LOGIN7 and the login response, then requests until the
+//! client goes away.
+//!
+//! After login a reader thread owns the socket's read side. It passes requests on and
+//! turns attention messages into a cancel flag at once, so that a running request (which
+//! checks the flag between rows) stops without waiting for the worker to read anything.
+
+use std::io;
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread;
+
+use tds_protocol::batch::SqlBatch;
+use tds_protocol::login7::Login7;
+use tds_protocol::packet::{
+    negotiate_packet_size, PacketType, DEFAULT_PACKET_SIZE, STATUS_RESET_CONNECTION,
+    STATUS_RESET_CONNECTION_SKIP_TRAN,
+};
+use tds_protocol::prelogin::{
+    server_response, PreLogin, ServerEncryption, ENCRYPT_ON, ENCRYPT_REQ,
+};
+use tds_protocol::rpc::RpcRequest;
+use tds_protocol::tm::{TmRequest, TransactionManager};
+use tds_protocol::tokens::EnvChangeToken;
+use tsql_engine::{Abort, ResultSink, SqlError};
+
+use super::io::{read_message, ConnError, Message, Output};
+use super::login::{self, LoginAck, SERVER_VERSION};
+use super::procs::{self, PreparedStatements};
+use super::sink::{send_attention_ack, TokenSink};
+use super::{AttentionAck, ServerConfig};
+use crate::backend::{Backend, LoginRequest};
+
+/// What the reader thread hands the worker.
+enum Incoming {
+    Request(Message),
+    /// An attention arrived (the cancel flag is already set).
+    Attention,
+    /// The client closed the connection.
+    Closed,
+    Failed(ConnError),
+}
+
+/// Serves one connection to its end. `Err` says why it ended abnormally.
+pub fn serve<B: Backend>(
+    stream: TcpStream,
+    spid: u16,
+    backend: &B,
+    config: &ServerConfig,
+) -> Result<(), ConnError> {
+    stream.set_nodelay(true)?;
+    let mut reader = stream.try_clone()?;
+    let mut out = Output::new(stream, DEFAULT_PACKET_SIZE, spid);
+    let Some((negotiated, login_msg)) = handshake(&mut reader, &mut out, config)? else {
+        return Ok(());
+    };
+    let request = login::login_request(&login_msg, spid);
+    let Some(session) = log_in(backend, config, &request, &negotiated, &login_msg, &mut out)?
+    else {
+        return Ok(());
+    };
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let reader_cancel = Arc::clone(&cancel);
+    let reader_thread = thread::Builder::new()
+        .name(format!("tds-reader-{spid}"))
+        .spawn(move || read_requests(reader, tx, &reader_cancel))?;
+    let ack_in_response = match config.attention_ack {
+        AttentionAck::OwnMessage => false,
+        AttentionAck::InResponse => true,
+        AttentionAck::ByClient => login_msg.library_name.is_empty(),
+    };
+    let mut conn = Connection {
+        backend,
+        config,
+        ack_in_response,
+        login: request,
+        session,
+        prepared: PreparedStatements::default(),
+        out,
+        cancel,
+        answered_attentions: 0,
+    };
+    let result = conn.run(rx);
+    // Unblocks the reader thread, which may still be waiting for the next message.
+    let _ = conn.out.get_ref().shutdown(Shutdown::Both);
+    let _ = reader_thread.join();
+    result
+}
+
+/// Opens the session and answers LOGIN7: the login response, or the errors of a failed
+/// login (`None`: the connection then closes).
+fn log_in<B: Backend>(
+    backend: &B,
+    config: &ServerConfig,
+    request: &LoginRequest,
+    negotiated: &Negotiated,
+    login_msg: &Login7,
+    out: &mut Output<TcpStream>,
+) -> Result<Option<B::Session>, ConnError> {
+    let mut bytes = Vec::new();
+    let session = match backend.login(request) {
+        Ok(session) => {
+            login::write_login_ack(
+                &mut bytes,
+                &LoginAck {
+                    database: &backend.database(&session),
+                    tds_version: negotiated.tds_version,
+                    packet_size: out.packet_size() as u32,
+                    features: login_msg.features.as_deref(),
+                    server_name: &config.server_name,
+                },
+            );
+            Some(session)
+        }
+        Err(error) => {
+            login::write_login_failure(&mut bytes, &error, &request.user, &config.server_name);
+            None
+        }
+    };
+    out.write(&bytes)?;
+    out.end_message()?;
+    Ok(session)
+}
+
+/// What the handshake settled.
+struct Negotiated {
+    tds_version: u32,
+}
+
+/// PRELOGIN and LOGIN7. `None` when the client left before logging in.
+fn handshake(
+    reader: &mut TcpStream,
+    out: &mut Output<TcpStream>,
+    config: &ServerConfig,
+) -> Result<Option<(Negotiated, Login7)>, ConnError> {
+    let Some(mut msg) = read_message(reader)? else {
+        return Ok(None);
+    };
+    if msg.ty == PacketType::PreLogin {
+        let client = PreLogin::decode(&msg.payload)
+            .map_err(|e| ConnError::Protocol(format!("malformed PRELOGIN: {e}")))?;
+        let mut bytes = Vec::new();
+        server_response(&client, SERVER_VERSION, config.encryption).encode(&mut bytes);
+        out.write(&bytes)?;
+        out.end_message()?;
+        msg = match read_message(reader)? {
+            Some(msg) => msg,
+            // A client that requires TLS hangs up after hearing there is none: say why.
+            None if matches!(client.encryption, Some(ENCRYPT_ON | ENCRYPT_REQ))
+                && config.encryption == ServerEncryption::NotSupported =>
+            {
+                return Err(ConnError::Protocol(
+                    "the client requires encryption (TLS), which this server does not offer; \
+                     connect with encryption off (e.g. Encrypt=no)"
+                        .into(),
+                ))
+            }
+            None => return Ok(None),
+        };
+    }
+    if msg.ty != PacketType::Login7 {
+        return Err(ConnError::Protocol(format!(
+            "expected LOGIN7, got a {:?} message",
+            msg.ty
+        )));
+    }
+    let login = Login7::decode(&msg.payload)
+        .map_err(|e| ConnError::Protocol(format!("malformed LOGIN7: {e}")))?;
+    let tds_version = login::negotiate_tds_version(login.tds_version).ok_or_else(|| {
+        ConnError::Protocol(format!(
+            "unsupported TDS version 0x{:08X} in LOGIN7",
+            login.tds_version
+        ))
+    })?;
+    out.set_packet_size(negotiate_packet_size(login.packet_size));
+    Ok(Some((Negotiated { tds_version }, login)))
+}
+
+/// The reader thread: whole messages to the worker, attentions to the cancel flag too.
+fn read_requests(mut reader: TcpStream, tx: Sender<Incoming>, cancel: &AtomicBool) {
+    loop {
+        let incoming = match read_message(&mut reader) {
+            Ok(Some(msg)) if msg.ty == PacketType::Attention => {
+                cancel.store(true, Ordering::SeqCst);
+                Incoming::Attention
+            }
+            Ok(Some(msg)) => Incoming::Request(msg),
+            Ok(None) => Incoming::Closed,
+            Err(e) => Incoming::Failed(e),
+        };
+        let last = matches!(incoming, Incoming::Closed | Incoming::Failed(_));
+        if tx.send(incoming).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The logged-in connection's state, owned by its worker thread.
+struct Connection<'a, B: Backend> {
+    backend: &'a B,
+    config: &'a ServerConfig,
+    /// Acknowledge an attention inside the cancelled response (see [`AttentionAck`]).
+    ack_in_response: bool,
+    /// Kept to open a fresh session when the client resets the connection.
+    login: LoginRequest,
+    session: B::Session,
+    prepared: PreparedStatements,
+    out: Output<TcpStream>,
+    cancel: Arc<AtomicBool>,
+    /// Attentions already acknowledged by a response that ended in DONE(ATTN), whose
+    /// messages have not come through the channel yet.
+    answered_attentions: usize,
+}
+
+impl<B: Backend> Connection<'_, B> {
+    fn run(&mut self, rx: Receiver<Incoming>) -> Result<(), ConnError> {
+        for incoming in rx {
+            match incoming {
+                Incoming::Request(msg) => self.handle(msg)?,
+                Incoming::Attention => self.attention()?,
+                Incoming::Closed => return Ok(()),
+                Incoming::Failed(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// An attention that no response has acknowledged: the request it meant to cancel had
+    /// already ended, so the answer is a lone DONE(ATTN).
+    fn attention(&mut self) -> Result<(), ConnError> {
+        if self.answered_attentions > 0 {
+            self.answered_attentions -= 1;
+            return Ok(());
+        }
+        self.cancel.store(false, Ordering::SeqCst);
+        send_attention_ack(&mut self.out).map_err(ConnError::Io)
+    }
+
+    fn handle(&mut self, msg: Message) -> Result<(), ConnError> {
+        let Connection {
+            backend,
+            config,
+            ack_in_response,
+            login,
+            session,
+            prepared,
+            out,
+            cancel,
+            answered_attentions,
+        } = self;
+        let cancel: &AtomicBool = cancel;
+        let mut sink = TokenSink::new(out, cancel, &config.server_name);
+        if msg.ignored {
+            // The client abandoned the request while sending it (MS-TDS 2.2.1.7): a lone
+            // DONE answers it, and nothing runs.
+            return end_response(sink.end());
+        }
+        if msg.status & (STATUS_RESET_CONNECTION | STATUS_RESET_CONNECTION_SKIP_TRAN) != 0 {
+            prepared.clear();
+            match backend.login(login) {
+                Ok(fresh) => *session = fresh,
+                Err(e) => end_response(sink.send_message(&e, true))?,
+            }
+            end_response(sink.send_env_change(&EnvChangeToken::ResetConnectionAck))?;
+        }
+        let result = match msg.ty {
+            PacketType::SqlBatch => {
+                let batch = SqlBatch::decode(&msg.payload)
+                    .map_err(|e| ConnError::Protocol(format!("malformed SQLBatch: {e}")))?;
+                backend.execute(session, &batch.text, &mut [], &mut sink)
+            }
+            PacketType::Rpc => {
+                let request = RpcRequest::decode(&msg.payload)
+                    .map_err(|e| ConnError::Protocol(format!("malformed RPC: {e}")))?;
+                request.calls.iter().try_for_each(|call| {
+                    procs::run_call(*backend, session, prepared, call, &mut sink)
+                })
+            }
+            PacketType::TransactionManager => {
+                let request = TransactionManager::decode(&msg.payload).map_err(|e| {
+                    ConnError::Protocol(format!("malformed transaction manager request: {e}"))
+                })?;
+                transaction(*backend, session, &request.request, &mut sink)
+            }
+            other => {
+                return Err(ConnError::Protocol(format!(
+                    "unexpected {other:?} message after login"
+                )))
+            }
+        };
+        let attention = match result {
+            Ok(()) => cancel.swap(false, Ordering::SeqCst),
+            Err(Abort::Cancelled) => {
+                cancel.store(false, Ordering::SeqCst);
+                true
+            }
+            Err(Abort::Io(e)) => return Err(ConnError::Io(e)),
+        };
+        if !attention {
+            return end_response(sink.end());
+        }
+        *answered_attentions += 1;
+        if *ack_in_response {
+            end_response(sink.end_with_attention_ack())
+        } else {
+            end_response(sink.end())?;
+            send_attention_ack(out).map_err(ConnError::Io)
+        }
+    }
+}
+
+/// A transaction manager request, run through the backend's transaction calls.
+fn transaction<B: Backend>(
+    backend: &B,
+    session: &mut B::Session,
+    request: &TmRequest,
+    sink: &mut dyn ResultSink,
+) -> Result<(), Abort> {
+    match request {
+        TmRequest::Begin(_) => backend.begin_transaction(session, sink),
+        TmRequest::Commit { then_begin, .. } => {
+            backend.commit(session, sink)?;
+            match then_begin {
+                Some(_) => backend.begin_transaction(session, sink),
+                None => Ok(()),
+            }
+        }
+        TmRequest::Rollback { then_begin, .. } => {
+            backend.rollback(session, sink)?;
+            match then_begin {
+                Some(_) => backend.begin_transaction(session, sink),
+                None => Ok(()),
+            }
+        }
+        TmRequest::Save { name } => {
+            let sql = format!("SAVE TRANSACTION [{}]", name.replace(']', "]]"));
+            backend.execute(session, &sql, &mut [], sink)
+        }
+        TmRequest::Distributed(_) => sink.message(
+            &SqlError::new(
+                8501,
+                16,
+                "MSDTC on server is unavailable: distributed transactions are not supported.",
+            ),
+            true,
+        ),
+    }
+}
+
+/// A write that failed while ending a response: only I/O can fail there.
+fn end_response(result: Result<(), Abort>) -> Result<(), ConnError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(Abort::Io(e)) => Err(ConnError::Io(e)),
+        Err(Abort::Cancelled) => Err(ConnError::Io(io::Error::other(
+            "cancelled while ending a response",
+        ))),
+    }
+}

@@ -1,0 +1,161 @@
+//! `discover`, and the catalog queries behind it (which `read` runs too, for
+//! the tables' current columns): every table and view of some schemas, with
+//! their columns and primary keys.
+//!
+//! Three statements whatever the number of tables: a query per table would
+//! take minutes on a database of thousands. Rows are matched up here by
+//! (schema, table) name, so no query has to join by names on the server.
+
+use super::{int, placeholders, rows, text};
+use crate::config::Config;
+use crate::connection::{connect, Client};
+use crate::discover::{Column, Table};
+use crate::error::{Error, Result};
+use crate::protocol::airbyte::Catalog;
+use crate::query::{Param, Query};
+use crate::types::ColumnType;
+use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+
+/// Tables and views; `INFORMATION_SCHEMA.COLUMNS` also lists the columns of
+/// table-valued functions, which can't be read as streams, so only names
+/// found here become tables.
+const TABLES: &str = "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES \
+                      WHERE TABLE_TYPE IN ('BASE TABLE', 'VIEW') AND TABLE_SCHEMA IN ({schemas})";
+
+/// DATA_TYPE names the system type even for alias types. The numbers are
+/// cast to int because SQL Server types them tinyint, smallint and int.
+const COLUMNS: &str = "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, \
+                       CAST(ORDINAL_POSITION AS int), DATA_TYPE, \
+                       CAST(CHARACTER_MAXIMUM_LENGTH AS int), CAST(NUMERIC_PRECISION AS int), \
+                       CAST(COALESCE(NUMERIC_SCALE, DATETIME_PRECISION) AS int) \
+                       FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN ({schemas})";
+
+/// Primary key columns in key order. The sys views join by object id;
+/// INFORMATION_SCHEMA would need KEY_COLUMN_USAGE joined to
+/// TABLE_CONSTRAINTS by constraint name to tell a primary key from a unique one.
+const PRIMARY_KEYS: &str = "SELECT s.name, o.name, c.name, CAST(ic.key_ordinal AS int) \
+                            FROM sys.indexes i \
+                            JOIN sys.index_columns ic ON ic.object_id = i.object_id \
+                                AND ic.index_id = i.index_id \
+                            JOIN sys.columns c ON c.object_id = ic.object_id \
+                                AND c.column_id = ic.column_id \
+                            JOIN sys.objects o ON o.object_id = i.object_id \
+                            JOIN sys.schemas s ON s.schema_id = o.schema_id \
+                            WHERE i.is_primary_key = 1 AND s.name IN ({schemas})";
+
+type TableKey = (String, String);
+
+/// The catalog: a stream for every table and view of the configured schemas.
+pub async fn discover(config: &Config) -> Result<Catalog> {
+    let mut client = connect(config).await?;
+    let tables = tables(&mut client, &config.schemas).await?;
+    Ok(Catalog {
+        streams: tables.iter().map(Table::stream).collect(),
+    })
+}
+
+/// A table being put together from the three queries' rows.
+#[derive(Default)]
+struct Parts {
+    /// (ordinal, column)
+    columns: Vec<(i32, Column)>,
+    /// (key ordinal, column name)
+    key: Vec<(i32, String)>,
+}
+
+/// Every table and view in `schemas`, sorted by schema and name, each with
+/// its columns in ordinal order and its primary key in key order.
+pub async fn tables(client: &mut Client, schemas: &[String]) -> Result<Vec<Table>> {
+    if schemas.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tables: BTreeMap<TableKey, Parts> = BTreeMap::new();
+    for_each_row(client, TABLES, schemas, |row| {
+        tables.insert(table_key(row)?, Parts::default());
+        Ok(())
+    })
+    .await?;
+    for_each_row(client, COLUMNS, schemas, |row| {
+        let Some(parts) = tables.get_mut(&table_key(row)?) else {
+            return Ok(());
+        };
+        let column_type = ColumnType::from_catalog(
+            &required(text(row, 4)?, "DATA_TYPE")?,
+            int(row, 5)?,
+            small(int(row, 6)?),
+            small(int(row, 7)?),
+        );
+        let column = Column {
+            name: required(text(row, 2)?, "COLUMN_NAME")?,
+            column_type,
+        };
+        parts.columns.push((int(row, 3)?.unwrap_or(0), column));
+        Ok(())
+    })
+    .await?;
+    for_each_row(client, PRIMARY_KEYS, schemas, |row| {
+        if let Some(parts) = tables.get_mut(&table_key(row)?) {
+            let column = required(text(row, 2)?, "column name")?;
+            parts.key.push((int(row, 3)?.unwrap_or(0), column));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(tables
+        .into_iter()
+        .map(|((schema, name), mut parts)| {
+            parts.columns.sort_by_key(|(ordinal, _)| *ordinal);
+            parts.key.sort_by_key(|(ordinal, _)| *ordinal);
+            Table {
+                schema,
+                name,
+                columns: parts.columns.into_iter().map(|(_, c)| c).collect(),
+                primary_key: parts.key.into_iter().map(|(_, c)| c).collect(),
+            }
+        })
+        .collect())
+}
+
+/// Runs one catalog query over `schemas` and hands each row to `f` as it arrives.
+async fn for_each_row(
+    client: &mut Client,
+    sql: &str,
+    schemas: &[String],
+    mut f: impl FnMut(&tiberius::Row) -> Result<()>,
+) -> Result<()> {
+    let query = Query {
+        sql: sql.replace("{schemas}", &placeholders(schemas.len())),
+        params: schemas.iter().cloned().map(Param::Text).collect(),
+    };
+    let mut stream = rows(client, &query).await?;
+    while let Some(row) = stream
+        .try_next()
+        .await
+        .map_err(|e| crate::driver_error::query_error(&e))?
+    {
+        f(&row)?;
+    }
+    Ok(())
+}
+
+/// The first two columns of every catalog query: schema and table name.
+fn table_key(row: &tiberius::Row) -> Result<TableKey> {
+    Ok((
+        required(text(row, 0)?, "schema name")?,
+        required(text(row, 1)?, "table name")?,
+    ))
+}
+
+fn required(value: Option<String>, what: &str) -> Result<String> {
+    value.ok_or_else(|| {
+        Error::system(format!(
+            "a catalog query returned a NULL {what}; this is a bug in source-mssql"
+        ))
+    })
+}
+
+/// Precision and scale fit a byte; anything else is not a size we can use.
+fn small(value: Option<i32>) -> Option<u8> {
+    value.and_then(|v| u8::try_from(v).ok())
+}

@@ -1,0 +1,191 @@
+use super::*;
+use crate::protocol::airbyte::FailureType;
+use crate::query::Param;
+use crate::types::{ColumnType, SqlType};
+use serde_json::json;
+
+fn column(name: &str, type_name: &str) -> Column {
+    Column {
+        name: name.into(),
+        column_type: ColumnType::new(SqlType::from_name(type_name)),
+    }
+}
+
+fn events(schema: &str) -> Table {
+    Table {
+        schema: schema.into(),
+        name: "events".into(),
+        columns: vec![
+            column("id", "int"),
+            column("at", "datetime2"),
+            column("body", "nvarchar"),
+        ],
+        primary_key: vec!["id".into()],
+    }
+}
+
+fn catalog(streams: serde_json::Value) -> ConfiguredCatalog {
+    ConfiguredCatalog::parse(&json!({ "streams": streams }).to_string()).unwrap()
+}
+
+fn incremental(properties: serde_json::Value) -> serde_json::Value {
+    json!({"stream": {"name": "events", "namespace": "dbo",
+                      "json_schema": {"type": "object", "properties": properties}},
+           "sync_mode": "incremental", "cursor_field": ["at"]})
+}
+
+fn descriptor() -> StreamDescriptor {
+    StreamDescriptor {
+        name: "events".into(),
+        namespace: Some("dbo".into()),
+    }
+}
+
+fn state(blob: serde_json::Value) -> InputState {
+    let text = json!([{"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "events", "namespace": "dbo"}, "stream_state": blob}}]);
+    InputState::parse(&text.to_string()).unwrap()
+}
+
+#[test]
+fn incremental_stream_resumes_from_the_saved_cursor() {
+    let saved = state(json!({"state_type": "cursor_based", "cursor_field": ["at"],
+                             "cursor": "2024-01-01T00:00:00.1234567", "cursor_record_count": 2}));
+    let plan = plan(
+        &catalog(json!([incremental(json!({}))])),
+        &[events("dbo")],
+        &saved,
+    )
+    .unwrap();
+    assert!(plan.missing.is_empty() && plan.warnings.is_empty());
+    let stream = &plan.streams[0];
+    assert_eq!(stream.stream, descriptor());
+    assert_eq!(stream.columns, ["id", "at", "body"]);
+    assert_eq!(
+        stream.query.sql,
+        "SELECT [id], [at], [body] FROM [dbo].[events] \
+         WHERE [at] >= CAST(@P1 AS datetime2(7)) ORDER BY [at]"
+    );
+    assert_eq!(
+        stream.query.params,
+        [Param::Text("2024-01-01T00:00:00.1234567".into())]
+    );
+    assert_eq!(
+        stream.cursor,
+        Some(CursorPlan {
+            column: "at".into(),
+            index: 1,
+            saved: Some("2024-01-01T00:00:00.1234567".into()),
+            saved_count: 2,
+        })
+    );
+}
+
+#[test]
+fn selected_columns_keep_the_cursor_and_warn_about_gone_ones() {
+    let catalog = catalog(json!([incremental(json!({"body": {}, "gone": {}}))]));
+    let plan = plan(&catalog, &[events("dbo")], &InputState::default()).unwrap();
+    let stream = &plan.streams[0];
+    assert_eq!(stream.columns, ["at", "body"]);
+    assert_eq!(stream.cursor.as_ref().unwrap().index, 0);
+    assert_eq!(
+        stream.query.sql,
+        "SELECT [at], [body] FROM [dbo].[events] ORDER BY [at]"
+    );
+    assert_eq!(plan.warnings.len(), 1);
+    assert!(plan.warnings[0].contains("`gone`"), "{}", plan.warnings[0]);
+}
+
+#[test]
+fn full_refresh_ignores_the_state_and_orders_nothing() {
+    let saved = state(json!({"cursor_field": ["at"], "cursor": "2024-01-01"}));
+    let catalog = catalog(json!([{"stream": {"name": "events", "namespace": "dbo"},
+                                  "sync_mode": "full_refresh"}]));
+    let plan = plan(&catalog, &[events("dbo")], &saved).unwrap();
+    assert_eq!(
+        plan.streams[0].query.sql,
+        "SELECT [id], [at], [body] FROM [dbo].[events]"
+    );
+    assert_eq!(plan.streams[0].cursor, None);
+}
+
+#[test]
+fn missing_tables_are_set_aside() {
+    let catalog = catalog(json!([incremental(json!({}))]));
+    let plan = plan(&catalog, &[events("sales")], &InputState::default()).unwrap();
+    assert!(plan.streams.is_empty());
+    assert_eq!(plan.missing, [descriptor()]);
+    assert!(plan.warnings[0].contains("`dbo.events`"));
+}
+
+#[test]
+fn a_stream_without_namespace_is_found_by_name_alone() {
+    let catalog = catalog(json!([{"stream": {"name": "events"}, "sync_mode": "full_refresh"}]));
+    let plan = plan(&catalog, &[events("sales")], &InputState::default()).unwrap();
+    assert_eq!(plan.streams[0].schema, "sales");
+    let err = super::plan(
+        &catalog,
+        &[events("dbo"), events("sales")],
+        &InputState::default(),
+    )
+    .unwrap_err();
+    assert!(err.message.contains("`dbo`, `sales`"), "{}", err.message);
+}
+
+#[test]
+fn cursor_mistakes_are_config_errors() {
+    let by = |cursor: &str| {
+        catalog(json!([{"stream": {"name": "events", "namespace": "dbo"},
+                        "sync_mode": "incremental", "cursor_field": [cursor]}]))
+    };
+    let err = plan(&by("body"), &[events("dbo")], &InputState::default()).unwrap_err();
+    assert_eq!(err.failure_type, FailureType::ConfigError);
+    assert!(
+        err.message
+            .contains("cursor column `body` of type nvarchar"),
+        "{}",
+        err.message
+    );
+    let err = plan(&by("nope"), &[events("dbo")], &InputState::default()).unwrap_err();
+    assert!(
+        err.message
+            .contains("`nope`, which its table no longer has"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn other_states_start_over_with_a_warning() {
+    let other_cursor = state(json!({"cursor_field": ["id"], "cursor": "5"}));
+    let unfinished = state(json!({"state_type": "primary_key", "pk_name": "id", "pk_val": "7"}));
+    for saved in [other_cursor, unfinished] {
+        let plan = plan(
+            &catalog(json!([incremental(json!({}))])),
+            &[events("dbo")],
+            &saved,
+        )
+        .unwrap();
+        let cursor = plan.streams[0].cursor.as_ref().unwrap();
+        assert_eq!((cursor.saved.as_deref(), cursor.saved_count), (None, 0));
+        assert!(plan.streams[0].query.params.is_empty());
+        assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+        assert!(
+            plan.warnings[0].contains("from the start"),
+            "{}",
+            plan.warnings[0]
+        );
+    }
+}
+
+#[test]
+fn schemas_of_the_catalog() {
+    let config = Config::from_value(&json!({"host": "h", "database": "d", "username": "u",
+                                            "schemas": ["dbo", "x"]}))
+    .unwrap();
+    let catalog = catalog(json!([
+        {"stream": {"name": "a", "namespace": "sales"}, "sync_mode": "full_refresh"},
+        {"stream": {"name": "b"}, "sync_mode": "full_refresh"},
+        {"stream": {"name": "c", "namespace": "sales"}, "sync_mode": "full_refresh"}]));
+    assert_eq!(schemas(&catalog, &config), ["sales", "dbo", "x"]);
+}

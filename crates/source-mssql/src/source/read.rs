@@ -1,0 +1,196 @@
+//! `read`: every planned stream, one after the other, over one connection.
+//!
+//! Full refresh and incremental streams share one loop: a stream's query
+//! streams rows straight into RECORD lines (memory stays flat whatever the
+//! table's size), and an incremental stream also tracks its cursor to write
+//! STATE checkpoints. A full refresh has no position to save, so its only
+//! STATE comes at its end, carrying its record count.
+//!
+//! A stream that fails ends the sync: its status is INCOMPLETE and the error
+//! is returned (main reports it as a TRACE ERROR). A configured stream whose
+//! table is gone does not stop the others, as in Airbyte's own source, which
+//! only logs it; here the sync then fails with a config error naming it,
+//! so the missing data doesn't go unnoticed.
+
+use super::cursor::CursorTracker;
+use super::discover::tables;
+use super::estimate::row_count;
+use super::plan::{plan, schemas, StreamPlan};
+use super::rows;
+use crate::checkpoint::Checkpointer;
+use crate::config::Config;
+use crate::connection::{connect, Client};
+use crate::driver_error::query_error;
+use crate::error::{Error, Result};
+use crate::json::RecordWriter;
+use crate::protocol::airbyte::{now_millis, LogLevel, Message, StreamStatus};
+use crate::protocol::catalog::{display_name, ConfiguredCatalog};
+use crate::protocol::writer::MessageWriter;
+use crate::state::InputState;
+use futures_util::TryStreamExt;
+use std::io::Write;
+use std::time::Instant;
+
+pub async fn read<W: Write>(
+    out: &mut MessageWriter<W>,
+    config: &Config,
+    catalog: &ConfiguredCatalog,
+    state: &InputState,
+) -> Result<()> {
+    let mut client = connect(config).await?;
+    let tables = tables(&mut client, &schemas(catalog, config)).await?;
+    let plan = plan(catalog, &tables, state)?;
+    for warning in &plan.warnings {
+        write(out, &Message::log(LogLevel::Warn, warning.as_str()))?;
+    }
+    if config.concurrency > 1 {
+        let note = format!(
+            "`concurrency` is {}, but this source reads one stream at a time",
+            config.concurrency
+        );
+        write(out, &Message::log(LogLevel::Info, note))?;
+    }
+    for stream in &plan.streams {
+        if let Err(error) = read_stream(out, &mut client, config, stream).await {
+            write(
+                out,
+                &Message::stream_status(stream.stream.clone(), StreamStatus::Incomplete),
+            )?;
+            return Err(Error {
+                message: format!(
+                    "stream `{}`: {}",
+                    display_name(&stream.stream),
+                    error.message
+                ),
+                ..error
+            });
+        }
+    }
+    if plan.missing.is_empty() {
+        return Ok(());
+    }
+    for stream in &plan.missing {
+        write(
+            out,
+            &Message::stream_status(stream.clone(), StreamStatus::Incomplete),
+        )?;
+    }
+    let names: Vec<String> = plan
+        .missing
+        .iter()
+        .map(|s| format!("`{}`", display_name(s)))
+        .collect();
+    Err(Error::config(format!(
+        "catalog: stream(s) {} no longer exist in database `{}` (or the login can't see them); \
+         the other streams were read. Refresh the source schema, or deselect them",
+        names.join(", "),
+        config.database
+    )))
+}
+
+async fn read_stream<W: Write>(
+    out: &mut MessageWriter<W>,
+    client: &mut Client,
+    config: &Config,
+    plan: &StreamPlan,
+) -> Result<()> {
+    let stream = &plan.stream;
+    write(
+        out,
+        &Message::stream_status(stream.clone(), StreamStatus::Started),
+    )?;
+    if let Some(rows) = row_count(client, &plan.schema, &plan.table).await {
+        write(out, &Message::estimate(stream.clone(), Some(rows), None))?;
+    }
+    write(out, &Message::log(LogLevel::Info, describe(plan)))?;
+    flush(out)?;
+
+    let writer = RecordWriter::new(stream, &plan.columns);
+    // An incremental stream's cursor column, and the runs of values read in it.
+    let mut cursor = plan.cursor.as_ref().map(|c| {
+        let tracker = CursorTracker::new(c.saved.clone(), c.saved_count);
+        (c, tracker)
+    });
+    let mut checkpoints = Checkpointer::from_config(config, Instant::now());
+    // Set when a checkpoint is due; written at the next change of cursor value.
+    let mut due = false;
+    let mut running = false;
+    let mut line = Vec::with_capacity(4096);
+
+    let mut rows = rows(client, &plan.query).await?;
+    while let Some(row) = rows.try_next().await.map_err(|e| query_error(&e))? {
+        if !running {
+            write(
+                out,
+                &Message::stream_status(stream.clone(), StreamStatus::Running),
+            )?;
+            running = true;
+        }
+        if let Some((column, tracker)) = cursor.as_mut() {
+            let value = row
+                .get_column_data(column.index)
+                .map_err(|e| query_error(&e))?;
+            if due && tracker.starts_run(value) {
+                let state = tracker.state(stream, &column.column).to_value();
+                write(
+                    out,
+                    &Message::stream_state(stream.clone(), state, checkpoints.rows_since()),
+                )?;
+                flush(out)?;
+                checkpoints.done(Instant::now());
+                due = false;
+            }
+            tracker.observe(value);
+        }
+        line.clear();
+        writer.write(&mut line, now_millis(), row.cells().map(|(_, value)| value))?;
+        out.write_lines(&line).map_err(stdout_error)?;
+        due |= checkpoints.record(Instant::now());
+    }
+    drop(rows);
+
+    let state = match &cursor {
+        Some((column, tracker)) => tracker.state(stream, &column.column).to_value(),
+        // Nothing to resume from: a full refresh reads everything again.
+        None => serde_json::json!({}),
+    };
+    write(
+        out,
+        &Message::stream_state(stream.clone(), state, checkpoints.rows_since()),
+    )?;
+    write(
+        out,
+        &Message::stream_status(stream.clone(), StreamStatus::Complete),
+    )?;
+    flush(out)
+}
+
+/// The LOG line that opens a stream: what is read, and from where.
+fn describe(plan: &StreamPlan) -> String {
+    let name = display_name(&plan.stream);
+    match &plan.cursor {
+        None => format!("reading stream `{name}` in full"),
+        Some(cursor) => match &cursor.saved {
+            None => format!(
+                "reading stream `{name}` incrementally by `{}`, from the start",
+                cursor.column
+            ),
+            Some(value) => format!(
+                "reading stream `{name}` incrementally: rows whose `{}` is {value} or later",
+                cursor.column
+            ),
+        },
+    }
+}
+
+fn write<W: Write>(out: &mut MessageWriter<W>, message: &Message) -> Result<()> {
+    out.write(message).map_err(stdout_error)
+}
+
+fn flush<W: Write>(out: &mut MessageWriter<W>) -> Result<()> {
+    out.flush().map_err(stdout_error)
+}
+
+fn stdout_error(e: std::io::Error) -> Error {
+    Error::system(format!("cannot write to stdout: {e}"))
+}
