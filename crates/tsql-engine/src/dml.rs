@@ -59,13 +59,16 @@ fn null_error(f: Fail, t: &TableMeta, op: &str) -> Fail {
     }
 }
 
+/// `expr` converted implicitly to column `col` of `t` (error 2628 names
+/// `db.schema.table` and the column, as SQL Server does).
 fn conv(expr: &str, t: &TableMeta, col: usize) -> String {
     let c = &t.columns[col];
+    let db = if t.db == "temp" { "tempdb" } else { &t.db };
     format!(
         "__mssql_conv({expr}, {}, {}, {})",
         literal(&c.ty.to_string()),
         literal(&c.name),
-        literal(&t.name)
+        literal(&format!("{db}.{}.{}", t.schema, t.name))
     )
 }
 
@@ -364,7 +367,7 @@ fn update(s: &mut Session, u: &Update) -> Res<u64> {
         .map(|a| a.name.value.clone())
         .unwrap_or_else(|| t.name.clone());
     let r = s.resolver();
-    let mut rw = Rewriter::new(&r);
+    let mut rw = Rewriter::with_table(&r, &exposed, t.clone());
     let mut sets = Vec::new();
     for a in &u.assignments {
         let AssignmentTarget::ColumnName(col) = &a.target else {
@@ -448,7 +451,7 @@ fn delete(s: &mut Session, d: &Delete) -> Res<u64> {
     if let Some(w) = &d.selection {
         let mut w = w.clone();
         let r = s.resolver();
-        Rewriter::new(&r).expr(&mut w)?;
+        Rewriter::with_table(&r, &exposed, t.clone()).expr(&mut w)?;
         sql.push_str(&format!(" WHERE {w}"));
     }
     s.exec(&sql)

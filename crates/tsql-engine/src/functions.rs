@@ -5,7 +5,8 @@
 //! - `__mssql_conv(value, 'sqltype', 'column', 'table')`: implicit conversion on store.
 //! - `__mssql_cast(value, 'sqltype', style [, 'fromtype'])`: CAST/CONVERT; with `fromtype`
 //!   the value is first read as canonical storage of that type (so a datetime column
-//!   converts to text as a datetime, not as its storage text).
+//!   converts to text as a datetime, not as its storage text). The translator passes style
+//!   0 when there is none, so a NULL style (`CONVERT(varchar, x, NULL)`) gives NULL.
 //! - `__mssql_datalength(value [, 'sqltype'])`: DATALENGTH.
 //! - `__mssql_add(a, b)`: `+` when the translator cannot tell the operand types (see
 //!   `internal::add` for the rule).

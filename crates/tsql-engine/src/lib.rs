@@ -13,7 +13,10 @@
 //! `translate::expr`, names resolved by `translate::names`, streamed with types from
 //! `typing`), writes to `dml`/`merge`, DDL to `ddl`/`ddl_keys`/`ddl_databases`, which keep
 //! the metadata tables of `catalog` in step; `keys` raises duplicate-key errors;
-//! `transactions` nests BEGIN/COMMIT; `errors` maps SQLite failures to SQL Server's.
+//! `transactions` nests BEGIN/COMMIT; `try_catch` runs TRY/CATCH blocks; `errors` maps
+//! SQLite failures to SQL Server's. Operators and literals are chosen by the operands'
+//! static types (`typing`, `translate::ops`): decimal and money are text in SQLite, so
+//! their arithmetic goes through the exact `__mssql_*` functions.
 //!
 //! Storage: each database is a SQLite file attached under its name to every session's
 //! connection; `schema.table` is the SQLite table `"schema.table"`; `#temp` tables live in
@@ -38,11 +41,13 @@ mod dml;
 pub mod errors;
 mod keys;
 mod merge;
+mod query_cache;
 mod results;
 mod session;
 mod session_functions;
 mod transactions;
 mod translate;
+mod try_catch;
 mod typing;
 
 pub use session::Session;

@@ -13,10 +13,12 @@ use tds_protocol::types::{SqlError, SqlType, Value};
 use crate::catalog::{quote, TableMeta};
 use crate::databases::{self, DbEntry};
 use crate::errors;
+use crate::query_cache::CachedQuery;
 use crate::sink::{Abort, Done, EnvChange, Param, ResultSink};
 use crate::translate::expr::Rewriter;
 use crate::translate::names::{Parts, Resolver};
 use crate::translate::{self, Clustering};
+use crate::try_catch::{self, Line, Unit};
 use crate::{values, Engine};
 
 /// Why a statement stopped: a SQL error (reported, the batch may go on) or an abort.
@@ -47,18 +49,6 @@ pub(crate) const CANCEL_CHECK: u64 = 256;
 /// A WHILE loop's iteration limit (a runaway loop must not hang the session forever).
 const MAX_LOOP_ITERATIONS: u64 = 10_000_000;
 
-/// Translations kept per session before the cache is emptied.
-const QUERY_CACHE_SIZE: usize = 512;
-
-/// A lone SELECT's translation, valid for one database and catalog generation.
-pub(crate) struct CachedQuery {
-    db: String,
-    generation: u64,
-    sql: String,
-    types: Vec<Option<SqlType>>,
-    named: Vec<bool>,
-}
-
 /// One connection's state: current database, open transaction, temporary tables, @@ROWCOUNT.
 pub struct Session {
     pub(crate) engine: Arc<Engine>,
@@ -74,7 +64,11 @@ pub struct Session {
     pub(crate) vars: HashMap<String, (SqlType, Value)>,
     pub(crate) rowcount: i64,
     /// `@@ERROR`: the number of the previous statement's error, 0 after success.
-    last_error: i32,
+    pub(crate) last_error: i32,
+    /// The error a CATCH block handles (`ERROR_MESSAGE()`, `THROW;`).
+    pub(crate) caught: Option<SqlError>,
+    /// How many TRY blocks are running (THROW inside one is caught, not reported).
+    pub(crate) in_try: u32,
     pub(crate) scope_identity: Option<i64>,
     /// `SET IDENTITY_INSERT x ON`: (SQLite db, SQLite table).
     pub(crate) identity_insert: Option<(String, String)>,
@@ -85,9 +79,9 @@ pub struct Session {
     /// DDL ran inside the open transaction: other sessions must re-read the catalog at its end.
     pub(crate) ddl_in_tran: bool,
     /// Translations of lone SELECT batches by SQL text.
-    query_cache: HashMap<String, Arc<CachedQuery>>,
+    pub(crate) query_cache: HashMap<String, Arc<CachedQuery>>,
     /// The text of the running batch when it is a lone SELECT (a cache candidate).
-    cache_key: Option<String>,
+    pub(crate) cache_key: Option<String>,
 }
 
 impl Session {
@@ -113,6 +107,8 @@ impl Session {
             vars: HashMap::new(),
             rowcount: 0,
             last_error: 0,
+            caught: None,
+            in_try: 0,
             scope_identity: None,
             identity_insert: None,
             temps: HashMap::new(),
@@ -141,13 +137,14 @@ impl Session {
             self.vars
                 .insert(p.name.to_ascii_lowercase(), (p.ty, p.value.clone()));
         }
-        let result = match self.run_cached(sql, out) {
+        let key = self.cache_key_of(sql);
+        let result = match self.run_cached(&key, out) {
             Some(r) => r,
             None => match translate::parse_batch(sql) {
                 Ok(batch) => {
                     let lone_select = batch.statements.len() == 1
                         && matches!(batch.statements[0].0, Statement::Query(_));
-                    self.cache_key = lone_select.then(|| sql.to_string());
+                    self.cache_key = lone_select.then_some(key);
                     let mut clustering = batch.clustering;
                     let r = self.run_list(
                         batch.statements.iter().map(|(s, l)| (s, *l)),
@@ -170,13 +167,32 @@ impl Session {
     }
 
     /// Runs statements in order; `Ok(false)` when an error ended the batch.
-    fn run_list<'s>(
+    pub(crate) fn run_list<'s>(
         &mut self,
         statements: impl Iterator<Item = (&'s Statement, u32)>,
         clustering: &mut Clustering,
         out: &mut dyn ResultSink,
     ) -> Result<bool, Abort> {
-        for (stmt, line) in statements {
+        let list: Vec<Line<'_>> = statements.collect();
+        let mut i = 0;
+        while i < list.len() {
+            let (unit, next) = match try_catch::next_unit(&list, i) {
+                Ok(u) => u,
+                Err(e) => return report(out, e).map(|_| false),
+            };
+            i = next;
+            let (stmt, line) = match unit {
+                Unit::Statement(s) => s,
+                Unit::TryCatch {
+                    try_block,
+                    catch_block,
+                } => {
+                    if !self.try_catch(try_block, catch_block, clustering, out)? {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+            };
             let result = self.statement(stmt, line, clustering, out);
             self.last_error = match &result {
                 Err(Fail::Sql(e)) => e.number,
@@ -198,46 +214,6 @@ impl Session {
             }
         }
         Ok(true)
-    }
-
-    /// Runs a batch whose translation is cached: a lone SELECT seen before (same text,
-    /// database and catalog). `None` when there is no usable cached translation.
-    fn run_cached(&mut self, sql: &str, out: &mut dyn ResultSink) -> Option<Result<bool, Abort>> {
-        let cached = self.query_cache.get(sql)?.clone();
-        if cached.db != self.db || cached.generation != self.engine.catalog_generation() {
-            return None;
-        }
-        let result = self
-            .stream(&cached.sql, &cached.types, &cached.named, out)
-            .and_then(|n| {
-                self.rowcount = n as i64;
-                self.done(out, Some(n))
-            });
-        Some(ended(result, 1, out))
-    }
-
-    /// Remembers the translation of a lone SELECT batch (see [`Session::run_cached`]).
-    pub(crate) fn cache_query(
-        &mut self,
-        generation: u64,
-        sql: &str,
-        types: &[Option<SqlType>],
-        named: &[bool],
-    ) {
-        let Some(key) = self.cache_key.take() else {
-            return;
-        };
-        if self.query_cache.len() >= QUERY_CACHE_SIZE {
-            self.query_cache.clear();
-        }
-        let entry = CachedQuery {
-            db: self.db.clone(),
-            generation,
-            sql: sql.to_string(),
-            types: types.to_vec(),
-            named: named.to_vec(),
-        };
-        self.query_cache.insert(key, Arc::new(entry));
     }
 
     /// Attaches databases created (and detaches those dropped) by other sessions.
@@ -272,6 +248,8 @@ impl Session {
             temps: &self.temps,
             spid: self.spid,
             login: &self.login,
+            vars: &self.vars,
+            caught: self.caught.as_ref(),
         }
     }
 
@@ -284,7 +262,7 @@ impl Session {
         Ok(())
     }
 
-    fn statement(
+    pub(crate) fn statement(
         &mut self,
         stmt: &Statement,
         line: u32,
@@ -498,32 +476,7 @@ impl Session {
                     Err(e.into())
                 }
             }
-            Statement::Throw(t) => {
-                let number = match &t.error_number {
-                    Some(n) => self.eval_text(n)?.parse::<i32>().unwrap_or(50000),
-                    None => return Err(errors::not_supported("THROW outside CATCH").into()),
-                };
-                let text = match &t.message {
-                    Some(m) => self.eval_text(m)?,
-                    None => String::new(),
-                };
-                let st = match &t.state {
-                    Some(x) => self.eval_text(x)?.parse::<u8>().unwrap_or(1),
-                    None => 1,
-                };
-                out.message(
-                    &SqlError {
-                        line,
-                        ..SqlError::new(number, 16, text).with_state(st)
-                    },
-                    true,
-                )?;
-                out.done(Done {
-                    rowcount: None,
-                    error: true,
-                })?;
-                Err(Fail::Stopped)
-            }
+            Statement::Throw(t) => self.throw(t, line, out),
             _ => Err(errors::not_supported(
                 stmt.to_string().split_whitespace().next().unwrap_or(""),
             )
@@ -542,7 +495,7 @@ impl Session {
     }
 
     /// Evaluates a T-SQL expression to text (PRINT, RAISERROR arguments).
-    fn eval_text(&mut self, e: &Expr) -> Res<String> {
+    pub(crate) fn eval_text(&mut self, e: &Expr) -> Res<String> {
         let mut e = e.clone();
         let r = self.resolver();
         Rewriter::new(&r).expr(&mut e)?;
@@ -745,7 +698,7 @@ impl Session {
 }
 
 /// Reports how a statement ended; `Ok(false)` when the batch must stop.
-fn ended(result: Res<()>, line: u32, out: &mut dyn ResultSink) -> Result<bool, Abort> {
+pub(crate) fn ended(result: Res<()>, line: u32, out: &mut dyn ResultSink) -> Result<bool, Abort> {
     match result {
         Ok(()) => Ok(true),
         Err(Fail::Abort(a)) => Err(a),

@@ -11,13 +11,12 @@ use sqlparser::ast::{
 };
 use tds_protocol::types::SqlType;
 
-use std::sync::Arc;
+pub mod decimal;
+mod scope;
 
-use sqlparser::ast::TableFactor;
+pub use scope::Scope;
 
-use crate::catalog::TableMeta;
 use crate::translate::expr::args_of;
-use crate::translate::names::{Parts, Resolver};
 
 pub fn is_character(t: &SqlType) -> bool {
     matches!(
@@ -28,23 +27,6 @@ pub fn is_character(t: &SqlType) -> bool {
             | SqlType::NVarChar(_)
             | SqlType::Text
             | SqlType::NText
-    )
-}
-
-pub fn is_numeric(t: &SqlType) -> bool {
-    matches!(
-        t,
-        SqlType::Bit
-            | SqlType::TinyInt
-            | SqlType::SmallInt
-            | SqlType::Int
-            | SqlType::BigInt
-            | SqlType::Decimal { .. }
-            | SqlType::Numeric { .. }
-            | SqlType::Money
-            | SqlType::SmallMoney
-            | SqlType::Real
-            | SqlType::Float
     )
 }
 
@@ -127,6 +109,19 @@ fn wider(a: SqlType, b: SqlType) -> SqlType {
     }
 }
 
+/// CEILING and FLOOR keep their argument's type, a decimal's scale dropping to 0.
+fn whole(t: SqlType) -> SqlType {
+    match t {
+        SqlType::Decimal { precision, .. } | SqlType::Numeric { precision, .. } => {
+            SqlType::Decimal {
+                precision,
+                scale: 0,
+            }
+        }
+        other => other,
+    }
+}
+
 fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
     let name = f.name.to_string().to_ascii_uppercase();
     let args = args_of(f);
@@ -141,8 +136,11 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
         "LEN" | "CHARINDEX" | "DATEDIFF" | "DATEPART" | "YEAR" | "MONTH" | "DAY" | "ASCII"
         | "UNICODE" | "PATINDEX" | "@@SPID" | "DB_ID" | "OBJECT_ID" | "SCHEMA_ID" => SqlType::Int,
         "DATALENGTH" => SqlType::Int,
+        "DATEDIFF_BIG" => SqlType::BigInt,
+        "EOMONTH" | "DATEFROMPARTS" => SqlType::Date,
+        "DATENAME" => SqlType::NVarChar(Some(30)),
         "DB_NAME" | "SCHEMA_NAME" | "OBJECT_NAME" | "OBJECT_SCHEMA_NAME" | "TYPE_NAME"
-        | "USER_NAME" | "SUSER_SNAME" | "SUSER_NAME" | "HOST_NAME" | "APP_NAME" | "DATENAME" => {
+        | "USER_NAME" | "SUSER_SNAME" | "SUSER_NAME" | "HOST_NAME" | "APP_NAME" => {
             SqlType::NVarChar(Some(128))
         }
         "UPPER" | "LOWER" | "LTRIM" | "RTRIM" | "TRIM" | "LEFT" | "RIGHT" | "SUBSTRING"
@@ -160,8 +158,12 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
         "ISNULL" | "COALESCE" | "IIF" | "NULLIF" => {
             let mut types = args.iter().filter_map(|a| static_type_in(a, scope));
             let skip = if name == "IIF" { 1 } else { 0 };
-            if name == "ISNULL" || name == "NULLIF" {
+            if name == "NULLIF" {
                 return first;
+            }
+            if name == "ISNULL" {
+                // ISNULL(NULL, x) has x's type.
+                return first.or_else(|| args.get(1).and_then(|a| static_type_in(a, scope)));
             }
             let mut t = types.nth(skip)?;
             for u in types {
@@ -188,13 +190,16 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
             SqlType::Real | SqlType::Float => SqlType::Float,
             other => other,
         },
-        "MIN" | "MAX" | "ABS" | "CEILING" | "FLOOR" | "ROUND" => first?,
+        "CEILING" | "FLOOR" => whole(first?),
+        "MIN" | "MAX" | "ABS" | "ROUND" => first?,
         "POWER" | "SQRT" | "EXP" | "LOG" | "LOG10" | "SIN" | "COS" | "TAN" | "RAND" | "PI" => {
             SqlType::Float
         }
+        // A string date adds as datetime.
         "DATEADD" => args
             .get(2)
             .and_then(|a| static_type_in(a, scope))
+            .filter(|t| !is_character(t))
             .unwrap_or(SqlType::DateTime),
         "SCOPE_IDENTITY" | "IDENT_CURRENT" => SqlType::Numeric {
             precision: 38,
@@ -204,51 +209,50 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
     })
 }
 
-/// The SQL Server type of a T-SQL expression when it can be told from the text alone.
-pub fn static_type(e: &Expr) -> Option<SqlType> {
-    static_type_in(e, &Scope::default())
-}
-
-/// The tables a SELECT reads, by the name its expressions use for each, so that column
-/// references inside expressions (`price * qty`, `SUM(amount)`) have types.
-#[derive(Default)]
-pub struct Scope {
-    tables: Vec<(String, Arc<TableMeta>)>,
-}
-
-impl Scope {
-    /// The scope of a query's outermost SELECT (its FROM tables; derived tables and CTEs
-    /// contribute nothing).
-    pub fn of_query(q: &Query, r: &Resolver<'_>) -> Scope {
-        let mut scope = Scope::default();
-        let SetExpr::Select(s) = q.body.as_ref() else {
-            return scope;
-        };
-        for twj in &s.from {
-            for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
-                if let TableFactor::Table { name, alias, .. } = tf {
-                    let Ok(parts) = Parts::of(name) else { continue };
-                    if let Ok(Some(t)) = r.find_table(&parts) {
-                        let exposed = alias
-                            .as_ref()
-                            .map_or(parts.name.clone(), |a| a.name.value.clone());
-                        scope.tables.push((exposed, t));
-                    }
-                }
+/// An integer literal next to a decimal counts as decimal(digits, 0), as SQL Server types
+/// constants (`d * 2` with d decimal(10,2) is decimal(12,2)).
+fn literal_as_decimal(e: &Expr, t: Option<SqlType>, other: Option<SqlType>) -> Option<SqlType> {
+    let other_decimal = matches!(
+        other,
+        Some(SqlType::Decimal { .. } | SqlType::Numeric { .. })
+    );
+    match e {
+        Expr::Value(v) if other_decimal && matches!(t, Some(SqlType::Int | SqlType::BigInt)) => {
+            match &v.value {
+                AstValue::Number(n, _) => Some(SqlType::Numeric {
+                    precision: n.trim_start_matches('-').len().clamp(1, 38) as u8,
+                    scale: 0,
+                }),
+                _ => t,
             }
         }
-        scope
-    }
-
-    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<SqlType> {
-        self.tables
-            .iter()
-            .filter(|(exposed, _)| qualifier.is_none_or(|q| q.eq_ignore_ascii_case(exposed)))
-            .find_map(|(_, t)| t.column(name).map(|(_, c)| c.ty))
+        _ => t,
     }
 }
 
-/// [`static_type`] with the columns of `scope` known.
+/// The type of `a op b`: character `+` concatenates (a side of unknown type taking the
+/// other's), numbers follow SQL Server's precision and scale rules.
+fn binary_type(op: &BinaryOperator, a: Option<SqlType>, b: Option<SqlType>) -> Option<SqlType> {
+    match op {
+        BinaryOperator::Plus | BinaryOperator::StringConcat => match (a, b) {
+            (Some(x), None) | (None, Some(x)) if is_character(&x) => Some(x),
+            (Some(x), Some(y)) if is_character(&x) && is_character(&y) => Some(wider(x, y)),
+            (Some(x), Some(y)) => decimal::arith(op, x, y).or(Some(wider(x, y))),
+            _ => None,
+        },
+        BinaryOperator::Minus
+        | BinaryOperator::Multiply
+        | BinaryOperator::Divide
+        | BinaryOperator::Modulo => {
+            let (x, y) = (a?, b?);
+            decimal::arith(op, x, y).or(Some(wider(x, y)))
+        }
+        _ => None,
+    }
+}
+
+/// The SQL Server type of a T-SQL expression when it can be told from the text and the
+/// columns and variables of `scope`.
 pub fn static_type_in(e: &Expr, scope: &Scope) -> Option<SqlType> {
     let static_type = |e: &Expr| static_type_in(e, scope);
     match e {
@@ -270,15 +274,14 @@ pub fn static_type_in(e: &Expr, scope: &Scope) -> Option<SqlType> {
             data_type: Some(dt),
             ..
         } => crate::typename::parse_cast(&dt.to_string()).ok(),
-        Expr::BinaryOp { left, op, right } => match op {
-            BinaryOperator::Plus
-            | BinaryOperator::Minus
-            | BinaryOperator::Multiply
-            | BinaryOperator::Divide
-            | BinaryOperator::Modulo => Some(wider(static_type(left)?, static_type(right)?)),
-            BinaryOperator::StringConcat => Some(wider(static_type(left)?, static_type(right)?)),
-            _ => None,
-        },
+        Expr::BinaryOp { left, op, right } => {
+            let (l, r) = (static_type(left), static_type(right));
+            binary_type(
+                op,
+                literal_as_decimal(left, l, r),
+                literal_as_decimal(right, r, l),
+            )
+        }
         Expr::Case {
             conditions,
             else_result,
@@ -299,10 +302,12 @@ pub fn static_type_in(e: &Expr, scope: &Scope) -> Option<SqlType> {
             t
         }
         Expr::Function(f) => function_type(f, scope),
+        Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => static_type(expr).map(whole),
         Expr::CompoundIdentifier(ids) if ids.len() >= 2 => {
             scope.column(Some(&ids[ids.len() - 2].value), &ids[ids.len() - 1].value)
         }
         Expr::Identifier(id) if !id.value.starts_with('@') => scope.column(None, &id.value),
+        Expr::Identifier(id) if !id.value.starts_with("@@") => scope.variable(&id.value),
         Expr::Identifier(id) => match id.value.to_ascii_uppercase().as_str() {
             "@@VERSION" => Some(SqlType::NVarChar(Some(300))),
             "@@SERVERNAME" | "@@SERVICENAME" | "@@LANGUAGE" => Some(SqlType::NVarChar(Some(128))),

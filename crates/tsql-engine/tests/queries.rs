@@ -321,3 +321,81 @@ fn error_variable() {
         vec!["2627", "0"]
     );
 }
+
+#[test]
+fn top_with_ties_keeps_tied_rows() {
+    let e = engine();
+    let mut s = session(&e);
+    ok(
+        &mut s,
+        "CREATE TABLE sc (name varchar(10), score decimal(5,1))",
+    );
+    ok(
+        &mut s,
+        "INSERT INTO sc VALUES ('a', 9.5), ('b', 10.0), ('c', 9.5), ('d', 7), ('e', 9.5)",
+    );
+    let c = ok(
+        &mut s,
+        "SELECT TOP (2) WITH TIES name, score AS pts FROM sc ORDER BY pts DESC",
+    );
+    assert_eq!(c.results[0].columns[1].name, "pts");
+    let mut got: Vec<String> = rows(&c).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(got[0], "b");
+    got.sort();
+    assert_eq!(got, ["a", "b", "c", "e"]);
+    let c = ok(&mut s, "SELECT TOP 1 WITH TIES name FROM sc ORDER BY score");
+    assert_eq!(rows(&c), vec![vec!["d"]]);
+    let c = run(&mut s, "SELECT TOP 1 WITH TIES name FROM sc");
+    assert_eq!(c.errors[0].number, 1062);
+}
+
+#[test]
+fn cross_and_outer_apply() {
+    let e = engine();
+    let mut s = session(&e);
+    ok(&mut s, "CREATE TABLE cu (id int, name varchar(10))");
+    ok(
+        &mut s,
+        "CREATE TABLE od (cid int, amount decimal(8,2), at int)",
+    );
+    ok(
+        &mut s,
+        "INSERT INTO cu VALUES (1, 'ann'), (2, 'bob'), (3, 'cy')",
+    );
+    ok(
+        &mut s,
+        "INSERT INTO od VALUES (1, 10.50, 1), (1, 20.25, 2), (2, 5.00, 1)",
+    );
+    // The latest order of each customer.
+    let c = ok(
+        &mut s,
+        "SELECT c.name, l.amount FROM cu c CROSS APPLY (SELECT TOP 1 o.amount FROM od o WHERE o.cid = c.id ORDER BY o.at DESC) l ORDER BY c.id",
+    );
+    assert_eq!(rows(&c), vec![vec!["ann", "20.25"], vec!["bob", "5.00"]]);
+    assert_eq!(
+        c.results[0].columns[1].ty,
+        SqlType::Decimal {
+            precision: 8,
+            scale: 2
+        }
+    );
+    let c = ok(
+        &mut s,
+        "SELECT c.name, t.total FROM cu c OUTER APPLY (SELECT SUM(amount) AS total FROM od WHERE cid = c.id) t ORDER BY c.id",
+    );
+    assert_eq!(
+        rows(&c),
+        vec![
+            vec!["ann", "30.75"],
+            vec!["bob", "5.00"],
+            vec!["cy", "NULL"]
+        ]
+    );
+    // Unpivot with VALUES.
+    let c = ok(
+        &mut s,
+        "SELECT c.id, v.x FROM cu c CROSS APPLY (VALUES (c.id * 10), (c.id * 100)) v(x) WHERE c.id = 1 ORDER BY x",
+    );
+    assert_eq!(rows(&c), vec![vec!["1", "10"], vec!["1", "100"]]);
+    assert_eq!(c.results[0].columns[1].name, "x");
+}

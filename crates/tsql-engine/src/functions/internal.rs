@@ -22,22 +22,34 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         convert::implicit(ctx.get_raw(0), &ty).map_err(raise)
     })?;
     conn.create_scalar_function("__mssql_cast", 3, deterministic(), |ctx| {
+        if null_style(ctx) {
+            return Ok(SqliteValue::Null);
+        }
         let ty = type_arg(ctx, 1, true)?;
         let style = args::int(ctx.get_raw(2)).map_err(raise)?.unwrap_or(0) as i32;
         convert::cast(ctx.get_raw(0), &ty, style).map_err(raise)
     })?;
     conn.create_scalar_function("__mssql_cast", 4, deterministic(), |ctx| {
+        if null_style(ctx) {
+            return Ok(SqliteValue::Null);
+        }
         let ty = type_arg(ctx, 1, true)?;
         let style = args::int(ctx.get_raw(2)).map_err(raise)?.unwrap_or(0) as i32;
         let from = type_arg(ctx, 3, false)?;
         convert::cast_typed(ctx.get_raw(0), &from, &ty, style).map_err(raise)
     })?;
     conn.create_scalar_function("__mssql_try_cast", 3, deterministic(), |ctx| {
+        if null_style(ctx) {
+            return Ok(SqliteValue::Null);
+        }
         let ty = type_arg(ctx, 1, true)?;
         let style = args::int(ctx.get_raw(2)).map_err(raise)?.unwrap_or(0) as i32;
         Ok(convert::cast(ctx.get_raw(0), &ty, style).unwrap_or(SqliteValue::Null))
     })?;
     conn.create_scalar_function("__mssql_try_cast", 4, deterministic(), |ctx| {
+        if null_style(ctx) {
+            return Ok(SqliteValue::Null);
+        }
         let ty = type_arg(ctx, 1, true)?;
         let style = args::int(ctx.get_raw(2)).map_err(raise)?.unwrap_or(0) as i32;
         let from = type_arg(ctx, 3, false)?;
@@ -63,6 +75,11 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         add(ctx.get_raw(0), ctx.get_raw(1)).map_err(raise)
     })?;
     Ok(())
+}
+
+/// `CONVERT(t, x, NULL)` is NULL on SQL Server (the translator passes 0 for no style).
+fn null_style(ctx: &Context<'_>) -> bool {
+    matches!(ctx.get_raw(2), ValueRef::Null)
 }
 
 /// A type-name argument, parsed once per statement (SQLite keeps it as auxiliary data).

@@ -1,24 +1,33 @@
 //! Rewrites a parsed T-SQL query in place into SQLite's dialect: table names resolved to
 //! the SQLite tables, T-SQL functions and operators replaced by their SQLite forms,
-//! TOP/OFFSET-FETCH turned into LIMIT/OFFSET.
+//! TOP/OFFSET-FETCH turned into LIMIT/OFFSET (WITH TIES: `top`), APPLY into `json_each`
+//! joins (`apply`). The rewriter keeps a [`Scope`] (the tables of the SELECTs it is in and
+//! the batch's variables) so that each T-SQL expression is typed before it is rewritten;
+//! the types choose operators (`ops`) and tell `__mssql_cast` what its source is.
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator, LimitClause, ObjectName,
     ObjectNamePart, OrderByKind, Query, Select, SelectItem, SetExpr, TableFactor, TableWithJoins,
     TopQuantity, Value as AstValue, WindowType,
 };
-use tds_protocol::types::SqlError;
+use tds_protocol::types::{SqlError, SqlType};
 
+use super::calls::{self, is_column};
 use super::names::Resolver;
+use super::ops;
 use crate::errors;
-use crate::typing::static_type;
+use crate::typing::{self, static_type_in, Scope};
 
 /// Rewrites one statement's expressions and queries.
 pub struct Rewriter<'r, 'a> {
     pub r: &'r Resolver<'a>,
     /// Names of the CTEs in scope (not resolved as tables).
     ctes: Vec<String>,
+    /// The tables and variables that type the T-SQL expressions being rewritten.
+    scope: Scope,
+    /// The APPLY tables in scope, whose columns are read from `json_each` rows.
+    applied: Vec<super::apply::Applied>,
 }
 
 /// A call of SQLite function `name` on `args`.
@@ -105,25 +114,69 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         Rewriter {
             r,
             ctes: Vec::new(),
+            scope: Scope::root(r),
+            applied: Vec::new(),
         }
+    }
+
+    /// A rewriter whose expressions see the columns of `t` (an UPDATE's or DELETE's target).
+    pub fn with_table(
+        r: &'r Resolver<'a>,
+        exposed: &str,
+        t: std::sync::Arc<crate::catalog::TableMeta>,
+    ) -> Self {
+        let mut rw = Rewriter::new(r);
+        rw.scope = rw.scope.with_table(exposed, t);
+        rw
+    }
+
+    /// An APPLY table's column (`a.col`, or `col` when no FROM table has one so named),
+    /// as the read of its `json_each` element.
+    fn applied_column(&self, qualifier: Option<&str>, name: &str) -> Option<Expr> {
+        if self.applied.is_empty() {
+            return None;
+        }
+        if qualifier.is_none() && self.scope.table_has_column(name) {
+            return None;
+        }
+        self.applied
+            .iter()
+            .rev()
+            .filter(|a| qualifier.is_none_or(|q| q.eq_ignore_ascii_case(&a.alias)))
+            .find_map(|a| a.column(name))
+    }
+
+    /// The SQL Server type of a T-SQL expression (not yet rewritten) in the current scope.
+    fn type_of(&self, e: &Expr) -> Option<SqlType> {
+        static_type_in(e, &self.scope)
     }
 
     pub fn query(&mut self, q: &mut Query) -> Result<(), SqlError> {
         let scope = self.ctes.len();
+        let saved = self.scope.clone();
+        // APPLY tables stay visible to the query's ORDER BY, not beyond it.
+        let applied = self.applied.len();
         if let Some(with) = &mut q.with {
             for cte in &mut with.cte_tables {
+                // Typed from the T-SQL text, before it is rewritten.
+                let cols = self
+                    .scope
+                    .query_columns(&cte.query, &cte.alias.columns, self.r);
                 requote(&mut cte.alias.name);
                 self.ctes.push(cte.alias.name.value.to_ascii_lowercase());
                 self.query(&mut cte.query)?;
+                self.scope = self.scope.with_cte(&cte.alias.name.value, cols);
             }
         }
         // TOP n of the outermost SELECT becomes LIMIT n.
         let mut limit = None;
+        let mut with_ties = false;
         if let SetExpr::Select(s) = q.body.as_mut() {
             if let Some(top) = s.top.take() {
-                if top.percent || top.with_ties {
-                    return Err(errors::not_supported("TOP PERCENT / WITH TIES"));
+                if top.percent {
+                    return Err(errors::not_supported("TOP PERCENT"));
                 }
+                with_ties = top.with_ties;
                 limit = match top.quantity {
                     Some(TopQuantity::Expr(e)) => Some(e),
                     Some(TopQuantity::Constant(n)) => Some(number(n as i64)),
@@ -131,13 +184,33 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 };
             }
         }
+        let outer = self.scope.clone();
+        let inner = match q.body.as_ref() {
+            SetExpr::Select(s) => outer.enter(s, self.r),
+            _ => outer.clone(),
+        };
+        let by_value = calls::order_by_value(q, &inner);
         self.set_expr(&mut q.body)?;
+        self.scope = inner;
         if let Some(ob) = &mut q.order_by {
             if let OrderByKind::Expressions(list) = &mut ob.kind {
-                for o in list {
+                for (o, by_value) in list.iter_mut().zip(by_value) {
                     self.expr(&mut o.expr)?;
+                    if by_value {
+                        ops::sort_by_value(&mut o.expr);
+                    }
                 }
             }
+        }
+        self.scope = outer;
+        if with_ties {
+            let mut n = limit.ok_or_else(|| errors::syntax_near("TIES"))?;
+            self.expr(&mut n)?;
+            *q = super::top::with_ties(q, &n)?;
+            self.scope = saved;
+            self.ctes.truncate(scope);
+            self.applied.truncate(applied);
+            return Ok(());
         }
         let mut offset = None;
         if let Some(LimitClause::LimitOffset {
@@ -169,7 +242,9 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 limit_by: vec![],
             });
         }
+        self.scope = saved;
         self.ctes.truncate(scope);
+        self.applied.truncate(applied);
         Ok(())
     }
 
@@ -197,12 +272,34 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         if s.top.is_some() {
             return Err(errors::not_supported("TOP in this position"));
         }
+        let outer = self.scope.clone();
+        self.scope = outer.enter(s, self.r);
+        let result = self.select_in_scope(s);
+        self.scope = outer;
+        result
+    }
+
+    fn select_in_scope(&mut self, s: &mut Select) -> Result<(), SqlError> {
         for t in &mut s.from {
             self.table_with_joins(t)?;
         }
         for item in &mut s.projection {
             match item {
-                SelectItem::UnnamedExpr(e) => self.expr(e)?,
+                SelectItem::UnnamedExpr(e) => {
+                    let name = match &*e {
+                        Expr::Identifier(id) if !id.value.starts_with('@') => Some(id.clone()),
+                        Expr::CompoundIdentifier(ids) => ids.last().cloned(),
+                        _ => None,
+                    };
+                    self.expr(e)?;
+                    // A column reference rewritten into an expression (an APPLY column)
+                    // keeps the column's name.
+                    if let Some(mut alias) = name.filter(|_| !is_column(e)) {
+                        requote(&mut alias);
+                        let expr = std::mem::replace(e, null());
+                        *item = SelectItem::ExprWithAlias { expr, alias };
+                    }
+                }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     requote(alias);
                     self.expr(expr)?
@@ -237,7 +334,26 @@ impl<'r, 'a> Rewriter<'r, 'a> {
     pub fn table_with_joins(&mut self, t: &mut TableWithJoins) -> Result<(), SqlError> {
         self.table_factor(&mut t.relation)?;
         for j in &mut t.joins {
+            let apply = matches!(
+                j.join_operator,
+                JoinOperator::CrossApply | JoinOperator::OuterApply
+            );
+            // The applied subquery's T-SQL column names, before it is rewritten.
+            let names = match (&j.relation, apply) {
+                (TableFactor::Derived { subquery, .. }, true) => self
+                    .scope
+                    .query_columns(subquery, &[], self.r)
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .collect(),
+                _ => Vec::new(),
+            };
             self.table_factor(&mut j.relation)?;
+            if apply {
+                let n = self.applied.len();
+                let a = super::apply::rewrite(&mut j.join_operator, &mut j.relation, names, n)?;
+                self.applied.push(a);
+            }
             let c = match &mut j.join_operator {
                 JoinOperator::Join(c)
                 | JoinOperator::Inner(c)
@@ -247,7 +363,8 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 | JoinOperator::RightOuter(c)
                 | JoinOperator::FullOuter(c)
                 | JoinOperator::CrossJoin(c) => c,
-                _ => return Err(errors::not_supported("APPLY")),
+                JoinOperator::CrossApply | JoinOperator::OuterApply => continue,
+                _ => return Err(errors::not_supported("this join")),
             };
             if let JoinConstraint::On(e) = c {
                 self.expr(e)?;
@@ -325,38 +442,57 @@ impl<'r, 'a> Rewriter<'r, 'a> {
             Expr::Identifier(id) => {
                 if id.value.starts_with("@@") {
                     *e = self.r.system_variable(&id.value)?;
+                } else if let Some(x) = self.applied_column(None, &id.value) {
+                    *e = x;
                 } else {
                     requote(id);
                 }
             }
-            Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(requote),
+            Expr::CompoundIdentifier(ids) => {
+                let (q, name) = match ids.as_slice() {
+                    [.., q, n] => (Some(q.value.clone()), n.value.clone()),
+                    _ => (None, String::new()),
+                };
+                match q.and_then(|q| self.applied_column(Some(&q), &name)) {
+                    Some(x) => *e = x,
+                    None => ids.iter_mut().for_each(requote),
+                }
+            }
             Expr::Value(v) => {
                 if let AstValue::NationalStringLiteral(s) = &v.value {
                     v.value = AstValue::SingleQuotedString(s.clone());
                 }
+                ops::literal(&mut v.value);
             }
             Expr::IsNull(x)
             | Expr::IsNotNull(x)
             | Expr::Nested(x)
             | Expr::IsTrue(x)
             | Expr::IsFalse(x) => self.expr(x)?,
-            Expr::UnaryOp { expr, .. } => self.expr(expr)?,
-            Expr::BinaryOp { left, op, right } => {
-                let concat = *op == BinaryOperator::Plus && (is_string(left) || is_string(right));
-                let numeric = *op == BinaryOperator::Plus && is_number(left) && is_number(right);
+            Expr::UnaryOp { expr, .. } => {
+                let t = self.type_of(expr);
+                self.expr(expr)?;
+                ops::negate(e, t.as_ref());
+            }
+            Expr::BinaryOp { left, right, .. } => {
+                let (lt, rt) = (self.type_of(left), self.type_of(right));
+                let (l_col, r_col) = (is_column(left), is_column(right));
                 self.expr(left)?;
                 self.expr(right)?;
-                if concat {
-                    *op = BinaryOperator::StringConcat;
-                } else if *op == BinaryOperator::Plus && !numeric {
-                    let l = std::mem::replace(left.as_mut(), null());
-                    let r = std::mem::replace(right.as_mut(), null());
-                    *e = call("__mssql_add", vec![l, r]);
-                }
+                ops::binary(e, lt.as_ref(), rt.as_ref(), l_col, r_col);
             }
             Expr::InList { expr, list, .. } => {
+                let t = self.type_of(expr);
+                let by_value = !is_column(expr)
+                    && list
+                        .iter()
+                        .all(|x| ops::decimal_compare_types(t.as_ref(), self.type_of(x).as_ref()));
                 self.expr(expr)?;
                 self.exprs(list)?;
+                if by_value {
+                    ops::by_value(expr);
+                    list.iter_mut().for_each(ops::by_value);
+                }
             }
             Expr::InSubquery { expr, subquery, .. } => {
                 self.expr(expr)?;
@@ -365,9 +501,16 @@ impl<'r, 'a> Rewriter<'r, 'a> {
             Expr::Between {
                 expr, low, high, ..
             } => {
+                let t = self.type_of(expr);
+                let by_value = !is_column(expr)
+                    && ops::decimal_compare_types(t.as_ref(), self.type_of(low).as_ref())
+                    && ops::decimal_compare_types(t.as_ref(), self.type_of(high).as_ref());
                 self.expr(expr)?;
                 self.expr(low)?;
                 self.expr(high)?;
+                if by_value {
+                    ops::by_value(expr);
+                }
             }
             Expr::Like {
                 expr,
@@ -394,9 +537,10 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                     "__mssql_cast"
                 };
                 crate::typename::parse_cast(&ty)?;
+                let from = self.type_of(expr);
                 self.expr(expr)?;
                 let inner = std::mem::replace(expr.as_mut(), null());
-                *e = call(name, vec![inner, string(&ty), null()]);
+                *e = calls::cast_call(name, inner, &ty, number(0), from);
             }
             Expr::Convert {
                 is_try,
@@ -407,13 +551,15 @@ impl<'r, 'a> Rewriter<'r, 'a> {
             } => {
                 let ty = dt.to_string().to_ascii_lowercase();
                 crate::typename::parse_cast(&ty)?;
+                let from = self.type_of(expr);
                 self.expr(expr)?;
+                // No style is style 0; an explicit NULL style makes the result NULL.
                 let style = match styles.first_mut() {
                     Some(s) => {
                         self.expr(s)?;
                         s.clone()
                     }
-                    None => null(),
+                    None => number(0),
                 };
                 let inner = std::mem::replace(expr.as_mut(), null());
                 let name = if *is_try {
@@ -421,7 +567,7 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 } else {
                     "__mssql_cast"
                 };
-                *e = call(name, vec![inner, string(&ty), style]);
+                *e = calls::cast_call(name, inner, &ty, style, from);
             }
             Expr::Case {
                 operand,
@@ -481,6 +627,15 @@ impl<'r, 'a> Rewriter<'r, 'a> {
             *e = folded;
             return Ok(());
         }
+        if calls::DATEPART_FUNCTIONS.contains(&fname.as_str()) {
+            calls::datepart_as_string(f);
+        }
+        let exact_total = matches!(fname.as_str(), "SUM" | "AVG")
+            && args_of(f).first().is_some_and(|a| {
+                // Unknown types too: the exact aggregates add integers as integers.
+                self.type_of(a)
+                    .is_none_or(|t| typing::decimal::is_exact(&t))
+            });
         match &mut f.args {
             FunctionArguments::List(l) => {
                 for a in &mut l.args {
@@ -506,6 +661,8 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         let rename = match fname.as_str() {
             "ISNULL" => Some("ifnull"),
             "COUNT_BIG" => Some("count"),
+            "SUM" if exact_total => Some("__mssql_sum"),
+            "AVG" if exact_total => Some("__mssql_avg"),
             _ => None,
         };
         if let Some(n) = rename {
@@ -518,14 +675,6 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         }
         Ok(())
     }
-}
-
-fn is_string(e: &Expr) -> bool {
-    static_type(e).is_some_and(|t| crate::typing::is_character(&t))
-}
-
-fn is_number(e: &Expr) -> bool {
-    static_type(e).is_some_and(|t| crate::typing::is_numeric(&t))
 }
 
 /// A T-SQL expression from stored text (a column's DEFAULT).

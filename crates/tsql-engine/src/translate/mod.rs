@@ -1,8 +1,12 @@
 //! T-SQL text → parsed statements (with a token pre-pass for what sqlparser's MsSqlDialect
 //! does not accept), and the rewriting of those statements into SQLite.
 
+pub mod apply;
+mod calls;
 pub mod expr;
 pub mod names;
+pub mod ops;
+mod top;
 
 use std::collections::{HashSet, VecDeque};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 use sqlparser::ast::{Expr, ObjectName, ObjectNamePart};
-use tds_protocol::types::SqlError;
+use tds_protocol::types::{SqlError, SqlType, Value};
 
 use super::expr::{null, number, param, sql_expr, string};
 use crate::catalog::{self, quote, TableMeta};
@@ -27,6 +27,10 @@ pub struct Resolver<'a> {
     pub temps: &'a HashMap<String, Arc<TableMeta>>,
     pub spid: u16,
     pub login: &'a str,
+    /// The batch's variables and parameters (their types type expressions).
+    pub vars: &'a HashMap<String, (SqlType, Value)>,
+    /// The error the running CATCH block handles.
+    pub caught: Option<&'a SqlError>,
 }
 
 /// A T-SQL object name split into its parts (unquoted); empty parts are `None`.
@@ -258,8 +262,26 @@ impl<'a> Resolver<'a> {
             ("HOST_NAME", 0) => string(&self.engine.server_name),
             ("APP_NAME", 0) => string(""),
             ("@@SPID", 0) => number(self.spid as i64),
+            (
+                "ERROR_MESSAGE" | "ERROR_NUMBER" | "ERROR_SEVERITY" | "ERROR_STATE" | "ERROR_LINE"
+                | "ERROR_PROCEDURE",
+                0,
+            ) => self.caught_error(name),
             _ => return Ok(None),
         }))
+    }
+
+    /// `ERROR_MESSAGE()` and friends: the error the CATCH block handles, NULL outside one.
+    fn caught_error(&self, name: &str) -> Expr {
+        let Some(e) = self.caught else { return null() };
+        match name {
+            "ERROR_MESSAGE" => string(&e.message),
+            "ERROR_NUMBER" => number(i64::from(e.number)),
+            "ERROR_SEVERITY" => number(i64::from(e.class)),
+            "ERROR_STATE" => number(i64::from(e.state)),
+            "ERROR_LINE" => number(i64::from(e.line)),
+            _ => null(),
+        }
     }
 
     fn server_property(&self, prop: &str) -> Expr {
