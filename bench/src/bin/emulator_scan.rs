@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use bench::emulator_process::{peak_rss_kib, sibling_binary, EmulatorProcess};
 use bench::raw_client::RawClient;
+use bench::seed::narrow_sql;
 use tiberius::{AuthMethod, Client, Config, EncryptionLevel, QueryItem};
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncWriteCompatExt;
@@ -39,25 +40,6 @@ fn options() -> Result<Options, String> {
         }
     }
     Ok(options)
-}
-
-/// The seed: N rows from a cross join of digits, in plain T-SQL a real server would also run.
-fn seed_sql(rows: u64) -> String {
-    let digits = (0..10)
-        .map(|n| format!("SELECT {n} AS n"))
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
-    format!(
-        "CREATE TABLE dbo.narrow (id int NOT NULL PRIMARY KEY, big bigint NOT NULL, \
-           name nvarchar(50) NOT NULL, ts datetime2 NOT NULL, amount decimal(18,4) NOT NULL);
-         WITH d AS ({digits}),
-              seq AS (SELECT a.n + 10 * b.n + 100 * c.n + 1000 * e.n + 10000 * f.n + 100000 * g.n + 1000000 * h.n AS i
-                      FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e CROSS JOIN d f CROSS JOIN d g CROSS JOIN d h)
-         INSERT INTO dbo.narrow (id, big, name, ts, amount)
-         SELECT i, CAST(i AS bigint) * 1000003, N'customer ' + CAST(i AS nvarchar(10)),
-                DATEADD(second, i, CAST('2024-01-01T00:00:00.1234567' AS datetime2)), i * 1.25
-         FROM seq WHERE i < {rows};"
-    )
 }
 
 async fn tiberius_client(
@@ -107,7 +89,7 @@ fn main() -> Result<(), String> {
     runtime.block_on(async {
         let mut client = tiberius_client(port).await?;
         client
-            .execute(seed_sql(options.rows), &[])
+            .execute(narrow_sql(options.rows), &[])
             .await
             .map_err(|e| format!("seeding: {e}"))
     })?;

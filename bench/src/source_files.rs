@@ -1,0 +1,60 @@
+//! The files Airbyte's platform hands `source-mssql read`: a config, and a
+//! configured catalog made from the source's own `discover` output.
+
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Writes the config for an unencrypted login to `addr`, and returns its path.
+pub fn write_config(
+    dir: &Path,
+    addr: SocketAddr,
+    login: (&str, &str),
+    database: &str,
+) -> Result<PathBuf, String> {
+    let config = json!({
+        "host": addr.ip().to_string(), "port": addr.port(), "database": database,
+        "username": login.0, "password": login.1, "schemas": ["dbo"],
+        "ssl_mode": {"mode": "unencrypted"},
+    });
+    write(dir, "config.json", &config)
+}
+
+/// Runs `source-mssql discover` and returns its CATALOG's streams.
+pub fn discover(source: &Path, config: &Path) -> Result<Vec<Value>, String> {
+    let output = Command::new(source)
+        .args(["discover", "--config"])
+        .arg(config)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", source.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|m| m["type"] == "CATALOG")
+        .and_then(|m| m["catalog"]["streams"].as_array().cloned())
+        .ok_or_else(|| format!("discover wrote no CATALOG: {stdout}"))
+}
+
+/// Writes a configured catalog selecting `table` (full refresh, every
+/// column) and returns its path.
+pub fn write_catalog(dir: &Path, streams: &[Value], table: &str) -> Result<PathBuf, String> {
+    let stream = streams
+        .iter()
+        .find(|s| s["name"] == table)
+        .ok_or_else(|| format!("discover found no stream `{table}`"))?;
+    let catalog = json!({"streams": [{
+        "stream": stream,
+        "sync_mode": "full_refresh",
+        "destination_sync_mode": "overwrite",
+    }]});
+    write(dir, &format!("catalog-{table}.json"), &catalog)
+}
+
+fn write(dir: &Path, name: &str, value: &Value) -> Result<PathBuf, String> {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}

@@ -1,0 +1,142 @@
+"""The real source-mssql binary against the real mssql-emulator, as Airbyte's
+platform runs it: spec, check, discover, read (full refresh, then incremental
+from a state), and bad input. Every stdout line is validated with Airbyte's own
+protocol models (see conftest.py and protocol_check.py), and no output may show
+the password.
+"""
+
+from protocol_check import configured_catalog
+
+ORDERS = 4
+
+
+def discovered(source, emulator) -> dict:
+    run = source("discover", "--config", emulator.config())
+    assert run.code == 0, run.stderr
+    [catalog] = run.of_type("CATALOG")
+    return catalog["catalog"]
+
+
+def stream(catalog: dict, name: str) -> dict:
+    [found] = [s for s in catalog["streams"] if s["name"] == name]
+    return found
+
+
+def test_spec(source):
+    run = source("spec")
+    assert run.code == 0, run.stderr
+    [spec] = run.of_type("SPEC")
+    props = spec["spec"]["connectionSpecification"]["properties"]
+    assert props["password"]["airbyte_secret"] is True
+    assert spec["spec"]["supportsIncremental"] is True
+
+
+def test_check_succeeds(source, emulator):
+    run = source("check", "--config", emulator.config())
+    assert run.code == 0, run.stderr
+    [status] = run.of_type("CONNECTION_STATUS")
+    assert status["connectionStatus"]["status"] == "SUCCEEDED"
+
+
+def test_check_wrong_password_fails_without_showing_it(source, emulator):
+    wrong = "Wrong-" + emulator.password[::-1]
+    run = source("check", "--config", emulator.config(password=wrong), secrets_=(wrong,))
+    [status] = run.of_type("CONNECTION_STATUS")
+    assert status["connectionStatus"]["status"] == "FAILED"
+    assert status["connectionStatus"]["message"]
+
+
+def test_discover_describes_tables_keys_and_views(source, emulator):
+    catalog = discovered(source, emulator)
+    names = {s["name"] for s in catalog["streams"]}
+    assert {"orders", "order_lines", "big_orders"} <= names
+    assert stream(catalog, "order_lines")["source_defined_primary_key"] == [["order_id"], ["line"]]
+    orders = stream(catalog, "orders")
+    assert orders["namespace"] == "dbo"
+    assert orders["source_defined_primary_key"] == [["id"]]
+    props = orders["json_schema"]["properties"]
+    assert set(props) == {"id", "customer", "amount", "price", "ratio", "placed", "updated",
+                          "shipped", "code", "ref", "payload", "paid", "note"}
+
+
+def test_read_full_refresh(source, emulator):
+    catalog = configured_catalog(discovered(source, emulator), {
+        "orders": ("full_refresh", None), "order_lines": ("full_refresh", None),
+        "big_orders": ("full_refresh", None)})
+    run = source("read", "--config", emulator.config(), "--catalog", catalog)
+    assert run.code == 0, run.stderr
+    orders = {r["id"]: r for r in run.records("orders")}
+    assert len(orders) == ORDERS
+    assert len(run.records("order_lines")) == 6
+    assert sorted(r["id"] for r in run.records("big_orders")) == [1, 2]
+    first = orders[1]
+    assert first["customer"] == "Zoë"
+    assert first["amount"] == 12.5 and first["price"] == 3.25
+    assert first["updated"] == "2024-01-01T08:00:00.1234567"
+    assert first["ref"] == "6F9619FF-8B86-D011-B42D-00C04FC964FF"
+    assert first["payload"] == "AQI="
+    assert first["paid"] is True
+    assert first["code"] == "A1    "
+    # NULL is null, with its key present.
+    assert "note" in orders[2] and orders[2]["note"] is None
+    assert orders[3]["note"] == "line\nbreak"
+    for name in ("orders", "order_lines", "big_orders"):
+        assert run.statuses(name) == ["STARTED", "RUNNING", "COMPLETE"], name
+    assert len(run.states()) == 3
+
+
+def test_read_incremental_resumes_from_its_state(source, emulator):
+    catalog = configured_catalog(discovered(source, emulator),
+                                 {"orders": ("incremental", "updated")})
+    first = source("read", "--config", emulator.config(), "--catalog", catalog)
+    assert first.code == 0, first.stderr
+    assert len(first.records("orders")) == ORDERS
+    last_state = first.states()[-1]
+    blob = last_state["stream"]["stream_state"]
+    assert blob["cursor_field"] == ["updated"]
+    assert blob["cursor"] == "2024-01-03T08:00:00.0000000"
+
+    # The platform hands back the last STATE message; the next sync reads from it.
+    second = source("read", "--config", emulator.config(), "--catalog", catalog,
+                    "--state", [last_state])
+    assert second.code == 0, second.stderr
+    # No row lost: the rows at the saved cursor value (orders 3 and 4) are read again.
+    assert sorted(r["id"] for r in second.records("orders")) == [3, 4]
+    assert second.states()[-1]["stream"]["stream_state"]["cursor"] == blob["cursor"]
+
+
+def test_read_incremental_from_a_hand_written_state(source, emulator):
+    catalog = configured_catalog(discovered(source, emulator),
+                                 {"orders": ("incremental", "updated")})
+    state = [{"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "orders", "namespace": "dbo"},
+        "stream_state": {"state_type": "cursor_based", "version": 2, "stream_name": "orders",
+                         "stream_namespace": "dbo", "cursor_field": ["updated"],
+                         "cursor": "2024-01-02T08:00:00.0000000", "cursor_record_count": 1}}}]
+    run = source("read", "--config", emulator.config(), "--catalog", catalog, "--state", state)
+    assert run.code == 0, run.stderr
+    assert sorted(r["id"] for r in run.records("orders")) == [2, 3, 4]
+
+
+def test_bad_config_is_a_config_error(source, emulator):
+    config = emulator.config()
+    del config["host"]
+    run = source("check", "--config", config)
+    assert run.code != 0
+    [error] = run.errors()
+    assert error["failure_type"] == "config_error"
+    assert "host" in error["message"]
+
+
+def test_bad_catalog_is_a_config_error(source, emulator):
+    run = source("read", "--config", emulator.config(), "--catalog", {"streams": "orders"})
+    assert run.code != 0
+    [error] = run.errors()
+    assert error["failure_type"] == "config_error"
+
+
+def test_missing_config_file_is_a_config_error(source, tmp_path):
+    run = source("discover", "--config", tmp_path / "absent.json")
+    assert run.code != 0
+    [error] = run.errors()
+    assert error["failure_type"] == "config_error"
