@@ -103,14 +103,81 @@ pub fn cast_typed(
     ty: &SqlType,
     style: i32,
 ) -> Result<SqliteValue, SqlError> {
-    let value = crate::values::from_sqlite(v, from)?;
     let ctx = Ctx {
         implicit: false,
         style,
         table: "",
         column: "",
     };
-    value_src(&value, |src| convert(src, ty, &ctx))
+    if *ty == SqlType::SqlVariant {
+        return to_variant_typed(v, from, &ctx);
+    }
+    let value = crate::values::from_sqlite(v, from)?;
+    value_src(&value, |src| convert(of_type(src, from), ty, &ctx))
+}
+
+/// A value of a known type as sql_variant: the variant's base type is that type
+/// (`CAST(CAST(1 AS decimal(10,2)) AS sql_variant)` is a decimal(10,2), not a numeric(3,2)).
+pub fn to_variant_typed(
+    v: ValueRef<'_>,
+    from: &SqlType,
+    ctx: &Ctx<'_>,
+) -> Result<SqliteValue, SqlError> {
+    if *from == SqlType::SqlVariant {
+        return Ok(match v {
+            ValueRef::Null => SqliteValue::Null,
+            ValueRef::Integer(i) => SqliteValue::Integer(i),
+            ValueRef::Real(r) => SqliteValue::Real(r),
+            ValueRef::Text(t) => SqliteValue::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => SqliteValue::Blob(b.to_vec()),
+        });
+    }
+    let value = crate::values::from_sqlite(v, from)?;
+    value_src(&value, |src| {
+        let src = of_type(src, from);
+        match variant_base(from) {
+            Some(base) => strings::variant_of(src, &base, ctx),
+            None => strings::to_variant(src, ctx),
+        }
+    })
+}
+
+/// The base type a value of `ty` keeps inside a sql_variant; `None` for the types a
+/// variant cannot hold (max and large types: their value decides the base type).
+fn variant_base(ty: &SqlType) -> Option<SqlType> {
+    match ty {
+        SqlType::VarChar(None)
+        | SqlType::NVarChar(None)
+        | SqlType::VarBinary(None)
+        | SqlType::Text
+        | SqlType::NText
+        | SqlType::Image
+        | SqlType::Xml
+        | SqlType::SqlVariant => None,
+        SqlType::RowVersion => Some(SqlType::Binary(8)),
+        other => Some(*other),
+    }
+}
+
+/// A typed value's [`Src`] refined by its declared type: a `Value` does not say whether
+/// its text is varchar or nvarchar (error texts differ) nor a time's scale (which decides
+/// how many fraction digits CONVERT prints).
+fn of_type<'a>(src: Src<'a>, from: &SqlType) -> Src<'a> {
+    match (src, from) {
+        (Src::Text(s, _), SqlType::Char(_) | SqlType::VarChar(_) | SqlType::Text) => {
+            Src::Text(s, false)
+        }
+        (Src::Temporal(st, Kind::Time(_)), SqlType::Time { scale }) => {
+            Src::Temporal(st, Kind::Time(*scale))
+        }
+        (Src::Temporal(st, Kind::DateTime2(_)), SqlType::DateTime2 { scale }) => {
+            Src::Temporal(st, Kind::DateTime2(*scale))
+        }
+        (Src::Temporal(st, Kind::DateTimeOffset(_)), SqlType::DateTimeOffset { scale }) => {
+            Src::Temporal(st, Kind::DateTimeOffset(*scale))
+        }
+        (other, _) => other,
+    }
 }
 
 /// A typed value (a client's parameter) into the canonical storage of `ty`, converting

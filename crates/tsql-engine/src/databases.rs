@@ -2,7 +2,6 @@
 //! attached under their own names to every session's connection.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::Connection;
 use tds_protocol::types::SqlError;
@@ -37,7 +36,8 @@ pub fn file_for(dir: &Path, name: &str) -> PathBuf {
 /// A fresh connection with the engine's functions, and every database attached.
 pub fn connect(dbs: &[DbEntry]) -> Result<Connection, SqlError> {
     let conn = Connection::open_in_memory().map_err(|e| errors::internal(&e))?;
-    conn.busy_timeout(Duration::from_secs(30))
+    // SQL Server's default LOCK_TIMEOUT is -1: wait for locks without limit.
+    conn.busy_timeout(crate::transactions::lock_wait(-1))
         .map_err(|e| errors::internal(&e))?;
     crate::functions::register(&conn).map_err(|e| errors::internal(&e))?;
     crate::session_functions::register(&conn).map_err(|e| errors::internal(&e))?;

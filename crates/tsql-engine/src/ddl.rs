@@ -159,7 +159,8 @@ fn column_info(
     let mut col = ColumnInfo {
         name: def.name.value.clone(),
         ty,
-        nullable: true,
+        // A rowversion is NOT NULL unless declared NULL (then it is a varbinary(8)).
+        nullable: ty != SqlType::RowVersion,
         identity: false,
         default: None,
     };

@@ -4,7 +4,7 @@
 
 use sqlparser::ast::{
     AssignmentTarget, Delete, Expr, FromTable, Insert, JoinConstraint, JoinOperator, OutputClause,
-    SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins, Update,
+    Query, SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins, Update,
     UpdateTableFromKind,
 };
 use tds_protocol::types::{SqlError, SqlType};
@@ -70,6 +70,50 @@ fn conv(expr: &str, t: &TableMeta, col: usize) -> String {
         literal(&c.name),
         literal(&format!("{db}.{}.{}", t.schema, t.name))
     )
+}
+
+/// `e` as a sql_variant of its own type: a typed column, a parameter or a CAST keeps its
+/// type as the base type, as SQL Server converts it (converted untyped, a
+/// `CAST(1.5 AS decimal(5,2))` would reach the column as the varchar `1.50`).
+fn as_variant(e: &Expr) -> Result<Expr, SqlError> {
+    crate::translate::expr::sql_expr_tsql(&format!("CAST({e} AS sql_variant)"))
+}
+
+/// Makes the values a VALUES list or a SELECT stores into sql_variant columns variants of
+/// their own type; true for each target column so converted (no `conv` needed then).
+fn typed_variants(q: &mut Query, t: &TableMeta, targets: &[usize]) -> Result<Vec<bool>, SqlError> {
+    let is_variant = |k: usize| {
+        targets
+            .get(k)
+            .is_some_and(|&j| t.columns[j].ty == SqlType::SqlVariant)
+    };
+    let mut done = vec![false; targets.len()];
+    match q.body.as_mut() {
+        SetExpr::Values(v) => {
+            for row in &mut v.rows {
+                for (k, e) in row.iter_mut().enumerate() {
+                    if is_variant(k) && !e.to_string().eq_ignore_ascii_case("DEFAULT") {
+                        *e = as_variant(e)?;
+                    }
+                }
+            }
+            (0..targets.len()).for_each(|k| done[k] = is_variant(k));
+        }
+        SetExpr::Select(sel) if sel.projection.len() == targets.len() => {
+            for (k, item) in sel.projection.iter_mut().enumerate() {
+                let e = match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                    _ => continue,
+                };
+                if is_variant(k) {
+                    *e = as_variant(e)?;
+                    done[k] = true;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(done)
 }
 
 /// The rowversion counter a table's writes draw from (temp tables use the current database's).
@@ -193,6 +237,8 @@ fn insert(s: &mut Session, ins: &Insert, out: Option<&mut dyn ResultSink>) -> Re
             return Err(SqlError::new(545, 16, format!("Explicit value must be specified for identity column in table '{}' either when IDENTITY_INSERT is set to ON or when a replication user is inserting into a NOT FOR REPLICATION identity column.", t.name)).into());
         }
     }
+    // Target columns the source already converted to sql_variant.
+    let mut variants = Vec::new();
     let source = match &ins.source {
         Some(q) => {
             if let SetExpr::Values(v) = q.body.as_ref() {
@@ -206,6 +252,7 @@ fn insert(s: &mut Session, ins: &Insert, out: Option<&mut dyn ResultSink>) -> Re
                 }
             }
             let mut q = q.clone();
+            variants = typed_variants(&mut q, &t, &targets)?;
             let r = s.resolver();
             Rewriter::new(&r).query(&mut q)?;
             Some(q.to_string())
@@ -217,7 +264,11 @@ fn insert(s: &mut Session, ins: &Insert, out: Option<&mut dyn ResultSink>) -> Re
     for (j, c) in t.columns.iter().enumerate() {
         if let Some(k) = targets.iter().position(|&x| x == j) {
             cols.push(quote(&c.name));
-            exprs.push(conv(&format!("__c{k}"), &t, j));
+            if variants.get(k) == Some(&true) {
+                exprs.push(format!("__c{k}"));
+            } else {
+                exprs.push(conv(&format!("__c{k}"), &t, j));
+            }
         } else if c.ty == SqlType::RowVersion {
             cols.push(quote(&c.name));
             exprs.push(format!(
@@ -388,13 +439,19 @@ fn update(s: &mut Session, u: &Update) -> Res<u64> {
             )
             .into());
         }
-        let mut v = a.value.clone();
+        let variant = c.ty == SqlType::SqlVariant;
+        let mut v = if variant {
+            as_variant(&a.value)?
+        } else {
+            a.value.clone()
+        };
         rw.expr(&mut v)?;
-        sets.push(format!(
-            "{} = {}",
-            quote(&c.name),
+        let value = if variant {
+            v.to_string()
+        } else {
             conv(&v.to_string(), &t, i)
-        ));
+        };
+        sets.push(format!("{} = {value}", quote(&c.name)));
     }
     if let Some(rv) = t.columns.iter().find(|c| c.ty == SqlType::RowVersion) {
         sets.push(format!(

@@ -68,16 +68,33 @@ pub fn must_declare(name: &str) -> SqlError {
     )
 }
 
-/// A failure of SQLite the client should never see in normal use.
+/// A failure of SQLite the client should never see in normal use. The message names the
+/// failure only: the translated SQLite text is an implementation detail, so it goes to
+/// stderr for whoever debugs the engine.
 pub fn internal(e: &rusqlite::Error) -> SqlError {
-    SqlError::new(50000, 16, format!("Internal engine error: {e}"))
+    let short = match e {
+        rusqlite::Error::SqlInputError { msg, sql, .. } => {
+            eprintln!("tsql-engine: {msg} in {sql}");
+            msg.clone()
+        }
+        other => other.to_string(),
+    };
+    SqlError::new(50000, 16, format!("Internal engine error: {short}"))
+}
+
+fn unknown_function(name: &str) -> SqlError {
+    SqlError::new(
+        195,
+        15,
+        format!("'{name}' is not a recognized built-in function name."),
+    )
 }
 
 /// True for the errors after which SQL Server abandons the rest of the batch.
 pub fn aborts_batch(e: &SqlError) -> bool {
     matches!(
         e.number,
-        102 | 156 | 170 | 207 | 208 | 137 | 911 | 4060 | 245 | 8114 | 241 | 1222
+        102 | 156 | 170 | 195 | 207 | 208 | 137 | 911 | 4060 | 245 | 8114 | 241 | 1222
     ) || e.class >= 17
         || (e.number == 50000 && e.message.starts_with("Internal engine error"))
 }
@@ -108,6 +125,9 @@ pub fn from_sqlite(e: &rusqlite::Error) -> SqlError {
     if let Some(col) = msg.strip_prefix("no such column: ") {
         let col = col.rsplit('.').next().unwrap_or(col);
         return invalid_column(col);
+    }
+    if let Some(f) = msg.strip_prefix("no such function: ") {
+        return unknown_function(f);
     }
     if let Some(t) = msg.strip_prefix("no such table: ") {
         return invalid_object(t.rsplit('.').next().unwrap_or(t));

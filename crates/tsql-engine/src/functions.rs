@@ -32,6 +32,7 @@ mod like;
 mod math;
 mod parts;
 mod strings;
+mod variant;
 
 use std::fmt;
 
@@ -100,6 +101,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     dates::register(conn)?;
     parts::register(conn)?;
     format::register(conn)?;
+    variant::register(conn)?;
     Ok(())
 }
 

@@ -76,6 +76,8 @@ pub struct Session {
     nocount: bool,
     /// `SET XACT_ABORT ON`.
     xact_abort: bool,
+    /// `SET LOCK_TIMEOUT`: how long to wait for a lock, in ms (-1: without limit).
+    pub(crate) lock_timeout: i64,
     /// DDL ran inside the open transaction: other sessions must re-read the catalog at its end.
     pub(crate) ddl_in_tran: bool,
     /// Translations of lone SELECT batches by SQL text.
@@ -114,6 +116,7 @@ impl Session {
             temps: HashMap::new(),
             nocount: false,
             xact_abort: false,
+            lock_timeout: -1,
             ddl_in_tran: false,
             query_cache: HashMap::new(),
             cache_key: None,
@@ -354,6 +357,8 @@ impl Session {
                     )
                     .into());
                 }
+                // Locked first: restarting a read-only transaction would lose the savepoint.
+                self.hold_write_lock()?;
                 self.exec_ddl(&format!("SAVEPOINT {}", quote(&name.value)))?;
                 self.done(out, None)
             }
@@ -570,6 +575,10 @@ impl Session {
         match words.get(1).map(String::as_str) {
             Some("NOCOUNT") => self.nocount = on,
             Some("XACT_ABORT") => self.xact_abort = on,
+            Some("LOCK_TIMEOUT") => {
+                let ms = words.get(2).and_then(|w| w.parse().ok());
+                self.set_lock_timeout(ms.ok_or_else(|| errors::syntax_near("LOCK_TIMEOUT"))?)?;
+            }
             Some("IDENTITY_INSERT") => {
                 let name = text.split_whitespace().nth(2).unwrap_or("");
                 let t = self.resolver().table_parts(&Parts::parse(name)?)?;
@@ -596,6 +605,7 @@ impl Session {
             let lower = name.to_ascii_lowercase();
             let value: rusqlite::types::Value = match lower.as_str() {
                 "@__trancount" => (self.tran_count as i64).into(),
+                "@__lock_timeout" => self.lock_timeout.into(),
                 "@__rowcount" => self.rowcount.into(),
                 "@__error" => (self.last_error as i64).into(),
                 "@__scope_identity" | "@__identity" => self.scope_identity.into(),
@@ -630,27 +640,6 @@ impl Session {
         self.bind(&mut stmt)?;
         let n = stmt.raw_execute().map_err(|e| errors::from_sqlite(&e))?;
         Ok(n as u64)
-    }
-
-    /// Runs several statements atomically: all or none (a savepoint inside a transaction).
-    pub(crate) fn atomic<T>(&mut self, f: impl FnOnce(&mut Session) -> Res<T>) -> Res<T> {
-        self.conn
-            .execute_batch("SAVEPOINT __mssql_stmt")
-            .map_err(|e| errors::internal(&e))?;
-        match f(self) {
-            Ok(v) => {
-                self.conn
-                    .execute_batch("RELEASE __mssql_stmt")
-                    .map_err(|e| errors::from_sqlite(&e))?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self
-                    .conn
-                    .execute_batch("ROLLBACK TO __mssql_stmt; RELEASE __mssql_stmt");
-                Err(e)
-            }
-        }
     }
 
     pub(crate) fn catalog_changed(&mut self) {

@@ -5,6 +5,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 
 use crate::catalog::quote;
+use crate::translate::names::Parts;
 
 /// Registers the engine's own helper functions on `conn`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
@@ -16,6 +17,20 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         |ctx| {
             let v: Option<i64> = ctx.get(0)?;
             Ok(v.map(|v| v.to_be_bytes().to_vec()))
+        },
+    )?;
+    // OBJECT_ID of a name known only at run time: its `schema.name` key in
+    // `__mssql_objects.sqlite_name` (the default schema is dbo).
+    conn.create_scalar_function(
+        "__mssql_object_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let name: Option<String> = ctx.get(0)?;
+            Ok(name.and_then(|n| Parts::parse(&n).ok()).map(|p| {
+                let schema = p.schema.unwrap_or_else(|| "dbo".into());
+                format!("{schema}.{}", p.name)
+            }))
         },
     )?;
     // `sys.partitions.rows`: the current row count of a table, NULL if it is gone.

@@ -66,6 +66,30 @@ fn string_type(s: &str, national: bool) -> SqlType {
     }
 }
 
+/// A large value type (`varchar(max)`, `nvarchar(max)`, text, ntext).
+fn is_max(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::VarChar(None) | SqlType::NVarChar(None) | SqlType::Text | SqlType::NText
+    )
+}
+
+/// The type of a string built from arguments of these types (REPLICATE, CONCAT): max when
+/// one of them is max (the result is not cut at 8000 bytes), Unicode when one of them is.
+fn string_result<'a>(types: impl Iterator<Item = &'a SqlType>) -> SqlType {
+    let (mut max, mut wide) = (false, false);
+    for t in types {
+        max |= is_max(t);
+        wide |= unicode(t);
+    }
+    match (wide, max) {
+        (true, true) => SqlType::NVarChar(None),
+        (true, false) => SqlType::NVarChar(Some(4000)),
+        (false, true) => SqlType::VarChar(None),
+        (false, false) => SqlType::VarChar(Some(8000)),
+    }
+}
+
 /// The wider of two types for `+`, CASE, COALESCE (a simplified precedence).
 fn wider(a: SqlType, b: SqlType) -> SqlType {
     if is_character(&a) && is_character(&b) {
@@ -134,7 +158,8 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
         "SYSDATETIMEOFFSET" => SqlType::DateTimeOffset { scale: 7 },
         "NEWID" => SqlType::UniqueIdentifier,
         "LEN" | "CHARINDEX" | "DATEDIFF" | "DATEPART" | "YEAR" | "MONTH" | "DAY" | "ASCII"
-        | "UNICODE" | "PATINDEX" | "@@SPID" | "DB_ID" | "OBJECT_ID" | "SCHEMA_ID" => SqlType::Int,
+        | "UNICODE" | "PATINDEX" | "@@SPID" | "DB_ID" | "OBJECT_ID" | "SCHEMA_ID"
+        | "OBJECTPROPERTY" => SqlType::Int,
         "DATALENGTH" => SqlType::Int,
         "DATEDIFF_BIG" => SqlType::BigInt,
         "EOMONTH" | "DATEFROMPARTS" => SqlType::Date,
@@ -147,14 +172,23 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
         | "REPLACE" | "REVERSE" | "STUFF" => first
             .filter(is_character)
             .unwrap_or(SqlType::VarChar(Some(8000))),
-        "REPLICATE" => match first {
-            Some(t) if unicode(&t) => SqlType::NVarChar(Some(4000)),
-            _ => SqlType::VarChar(Some(8000)),
-        },
+        "REPLICATE" => string_result(first.iter()),
         "CHAR" => SqlType::Char(1),
         "NCHAR" => SqlType::NChar(1),
         "SPACE" => SqlType::VarChar(Some(8000)),
-        "CONCAT" | "CONCAT_WS" | "STRING_AGG" | "FORMAT" => SqlType::NVarChar(Some(4000)),
+        "CONCAT" | "CONCAT_WS" | "STRING_AGG" => {
+            let types: Vec<Option<SqlType>> =
+                args.iter().map(|a| static_type_in(a, scope)).collect();
+            // An argument of unknown type may be Unicode: keep its characters.
+            if types.iter().any(Option::is_none) {
+                let max = types.iter().flatten().any(is_max);
+                SqlType::NVarChar(if max { None } else { Some(4000) })
+            } else {
+                string_result(types.iter().flatten())
+            }
+        }
+        "FORMAT" => SqlType::NVarChar(Some(4000)),
+        "SQL_VARIANT_PROPERTY" => SqlType::SqlVariant,
         "ISNULL" | "COALESCE" | "IIF" | "NULLIF" => {
             let mut types = args.iter().filter_map(|a| static_type_in(a, scope));
             let skip = if name == "IIF" { 1 } else { 0 };
@@ -302,6 +336,11 @@ pub fn static_type_in(e: &Expr, scope: &Scope) -> Option<SqlType> {
             t
         }
         Expr::Function(f) => function_type(f, scope),
+        Expr::Substring { expr, .. } => Some(
+            static_type(expr)
+                .filter(is_character)
+                .unwrap_or(SqlType::VarChar(Some(8000))),
+        ),
         Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => static_type(expr).map(whole),
         Expr::CompoundIdentifier(ids) if ids.len() >= 2 => {
             scope.column(Some(&ids[ids.len() - 2].value), &ids[ids.len() - 1].value)

@@ -185,3 +185,75 @@ fn sessions_move_between_threads() {
     let handle = std::thread::spawn(move || scalar(&mut s, "SELECT 40 + 2"));
     assert_eq!(handle.join().expect("thread"), "42");
 }
+
+/// Concurrent autocommit writers wait for each other (LOCK_TIMEOUT -1), never 1222.
+#[test]
+fn concurrent_autocommit_inserts_wait_instead_of_failing() {
+    let e = engine();
+    let mut s = session(&e);
+    ok(&mut s, "CREATE TABLE dbo.conc (worker int NOT NULL, n int NOT NULL, v rowversion, PRIMARY KEY (worker, n))");
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                // Sessions come and go while others write, as client connections do.
+                for round in 0..4 {
+                    let mut s = session(&e);
+                    for n in round * 50..(round + 1) * 50 {
+                        ok(
+                            &mut s,
+                            &format!("INSERT INTO conc (worker, n) VALUES ({w}, {n})"),
+                        );
+                        ok(
+                            &mut s,
+                            &format!("SELECT SUM(n) FROM conc WHERE worker = {w}"),
+                        );
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker succeeds");
+    }
+    assert_eq!(scalar(&mut s, "SELECT COUNT(*) FROM conc"), "1600");
+}
+
+/// SET LOCK_TIMEOUT bounds the wait for a lock another session holds.
+#[test]
+fn lock_timeout_bounds_the_wait() {
+    let e = engine();
+    let mut a = session(&e);
+    let mut b = session(&e);
+    ok(&mut a, "CREATE TABLE dbo.lt (id int)");
+    ok(&mut a, "BEGIN TRAN; INSERT INTO lt VALUES (1)");
+    ok(&mut b, "SET LOCK_TIMEOUT 100");
+    assert_eq!(scalar(&mut b, "SELECT @@LOCK_TIMEOUT"), "100");
+    let started = std::time::Instant::now();
+    let c = run(&mut b, "INSERT INTO lt VALUES (2)");
+    assert_eq!(c.errors[0].number, 1222);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    ok(&mut a, "COMMIT");
+    ok(&mut b, "INSERT INTO lt VALUES (2)");
+    assert_eq!(scalar(&mut b, "SELECT COUNT(*) FROM lt"), "2");
+}
+
+/// A transaction that has only read holds no lock, and can still write after another
+/// session committed since its reads (SQLite's snapshot would refuse the upgrade).
+#[test]
+fn read_then_write_transactions_do_not_conflict() {
+    let e = engine();
+    let mut a = session(&e);
+    let mut b = session(&e);
+    ok(&mut a, "CREATE TABLE dbo.rw (id int)");
+    ok(&mut a, "BEGIN TRAN");
+    assert_eq!(scalar(&mut a, "SELECT COUNT(*) FROM rw"), "0");
+    ok(&mut b, "SET LOCK_TIMEOUT 0");
+    ok(&mut b, "INSERT INTO rw VALUES (1)");
+    ok(&mut a, "SAVE TRAN s1");
+    ok(&mut a, "INSERT INTO rw VALUES (2)");
+    ok(&mut a, "ROLLBACK TRAN s1");
+    ok(&mut a, "INSERT INTO rw VALUES (3)");
+    ok(&mut a, "COMMIT");
+    assert_eq!(scalar(&mut b, "SELECT SUM(id) FROM rw"), "4");
+}

@@ -253,7 +253,12 @@ pub fn to_variant(src: Src<'_>, ctx: &Ctx<'_>) -> Result<SqliteValue, SqlError> 
             Kind::DateTimeOffset(scale) => SqlType::DateTimeOffset { scale },
         },
     };
-    let inner = super::convert(src, &base, ctx)?;
+    variant_of(src, &base, ctx)
+}
+
+/// A sql_variant holding `src` as a value of `base` (its storage: `base|canonical value`).
+pub fn variant_of(src: Src<'_>, base: &SqlType, ctx: &Ctx<'_>) -> Result<SqliteValue, SqlError> {
+    let inner = super::convert(src, base, ctx)?;
     let body = match inner {
         SqliteValue::Integer(i) => i.to_string(),
         SqliteValue::Real(f) => format!("{f:?}"),

@@ -97,11 +97,16 @@ pub fn cast_call(name: &str, x: Expr, ty: &str, style: Expr, from: Option<SqlTyp
     let mut args = vec![x, string(ty), style];
     if let Some(from) = from {
         // Any precision reads a decimal's text; the widest never rejects a computed value.
+        // A sql_variant keeps the exact type as its base type.
         let from = match from {
-            SqlType::Decimal { scale, .. } | SqlType::Numeric { scale, .. } => SqlType::Decimal {
-                precision: 38,
-                scale,
-            },
+            SqlType::Decimal { scale, .. } | SqlType::Numeric { scale, .. }
+                if ty != "sql_variant" =>
+            {
+                SqlType::Decimal {
+                    precision: 38,
+                    scale,
+                }
+            }
             other => other,
         };
         args.push(string(&from.to_string()));

@@ -203,7 +203,7 @@ impl<'a> Resolver<'a> {
             "@@SPID" => number(self.spid as i64),
             "@@SERVERNAME" => string(&self.engine.server_name),
             "@@SERVICENAME" => string("MSSQLSERVER"),
-            "@@LOCK_TIMEOUT" => number(-1),
+            "@@LOCK_TIMEOUT" => param("@__lock_timeout"),
             "@@LANGUAGE" => string("us_english"),
             "@@MAX_PRECISION" => number(38),
             "@@DATEFIRST" => number(7),
@@ -334,10 +334,12 @@ impl<'a> Resolver<'a> {
                 a(1)
             ),
             ("TYPE_NAME", 1) => format!("(SELECT name FROM {db}.__mssql_types WHERE user_type_id = {})", a(0)),
+            // A name only known at run time (a parameter, a column) is parsed there.
             ("OBJECT_ID", 1 | 2) => format!(
-                "(SELECT object_id FROM {db}.__mssql_objects WHERE sqlite_name = {0} OR (schema_name = 'dbo' AND name = {0}))",
+                "(SELECT object_id FROM {db}.__mssql_objects WHERE sqlite_name = __mssql_object_key({}) COLLATE NOCASE)",
                 a(0)
             ),
+            ("OBJECTPROPERTY", 2) => object_property(&db, &a(0), &a(1)),
             ("IDENT_CURRENT", 1) => format!(
                 "(SELECT i.last_value FROM {db}.__mssql_identity i JOIN {db}.__mssql_objects o ON o.object_id = i.object_id WHERE o.sqlite_name = {0} OR (o.schema_name = 'dbo' AND o.name = {0}))",
                 a(0)
@@ -346,4 +348,23 @@ impl<'a> Resolver<'a> {
         };
         sql_expr(&sql).map(Some)
     }
+}
+
+/// `OBJECTPROPERTY(id, property)` for the common properties; NULL for an unknown object
+/// or property, as on SQL Server.
+fn object_property(db: &str, id: &str, property: &str) -> String {
+    format!(
+        "(SELECT CASE lower({property}) \
+            WHEN 'isusertable' THEN trim(o.type) = 'U' \
+            WHEN 'istable' THEN trim(o.type) IN ('U', 'S', 'IT') \
+            WHEN 'isview' THEN trim(o.type) = 'V' \
+            WHEN 'isprimarykey' THEN trim(o.type) = 'PK' \
+            WHEN 'isuniquecnst' THEN trim(o.type) = 'UQ' \
+            WHEN 'isforeignkey' THEN trim(o.type) = 'F' \
+            WHEN 'isprocedure' THEN trim(o.type) = 'P' \
+            WHEN 'ismsshipped' THEN o.is_ms_shipped \
+            WHEN 'tablehasprimarykey' THEN trim(o.type) = 'U' AND EXISTS (SELECT 1 FROM {db}.__mssql_objects k WHERE k.parent_object_id = o.object_id AND trim(k.type) = 'PK') \
+            WHEN 'tablehasidentity' THEN trim(o.type) = 'U' AND EXISTS (SELECT 1 FROM {db}.__mssql_identity i WHERE i.object_id = o.object_id) \
+            END FROM {db}.__mssql_objects o WHERE o.object_id = {id})"
+    )
 }
