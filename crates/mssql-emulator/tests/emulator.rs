@@ -5,13 +5,11 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::client::{config, connect_with, must_fail, run, server_code, Conn};
 use futures_util::TryStreamExt;
 use mssql_emulator::{Emulator, RunningEmulator};
-use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
-use tokio::net::TcpStream;
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
-
-type Conn = Client<Compat<TcpStream>>;
 
 fn start() -> RunningEmulator {
     Emulator::builder()
@@ -25,48 +23,10 @@ fn start() -> RunningEmulator {
         .unwrap()
 }
 
-fn config(addr: SocketAddr, user: &str, password: &str, database: Option<&str>) -> Config {
-    let mut config = Config::new();
-    config.host(addr.ip());
-    config.port(addr.port());
-    config.authentication(AuthMethod::sql_server(user, password));
-    config.encryption(EncryptionLevel::NotSupported);
-    if let Some(db) = database {
-        config.database(db);
-    }
-    config
-}
-
-async fn connect_with(config: Config) -> tiberius::Result<Conn> {
-    let tcp = TcpStream::connect(config.get_addr()).await?;
-    tcp.set_nodelay(true)?;
-    Client::connect(config, tcp.compat_write()).await
-}
-
 async fn connect(addr: SocketAddr) -> Conn {
     connect_with(config(addr, "sa", "Secret-1", Some("shop")))
         .await
         .unwrap()
-}
-
-fn must_fail<T>(result: tiberius::Result<T>, what: &str) -> tiberius::error::Error {
-    match result {
-        Ok(_) => panic!("{what}"),
-        Err(e) => e,
-    }
-}
-
-/// Runs a batch to its end; its error may come when it is sent or while reading it.
-async fn run(client: &mut Conn, sql: &str) -> tiberius::Result<()> {
-    client.simple_query(sql).await?.into_results().await?;
-    Ok(())
-}
-
-fn server_code(err: &tiberius::error::Error) -> Option<u32> {
-    match err {
-        tiberius::error::Error::Server(e) => Some(e.code()),
-        _ => None,
-    }
 }
 
 async fn scalar_i32(client: &mut Conn, sql: &str) -> Option<i32> {

@@ -8,37 +8,17 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use common::client::{config, connect_with, must_fail, run, server_code, Conn};
 use common::start_server;
-use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
 use tokio::net::TcpStream;
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
-fn config(addr: SocketAddr, user: &str, password: &str, database: Option<&str>) -> Config {
-    let mut config = Config::new();
-    config.host(addr.ip());
-    config.port(addr.port());
-    config.authentication(AuthMethod::sql_server(user, password));
-    config.encryption(EncryptionLevel::NotSupported);
-    if let Some(db) = database {
-        config.database(db);
-    }
-    config
-}
-
-async fn connect_with(config: Config) -> tiberius::Result<Client<Compat<TcpStream>>> {
-    let addr = config.get_addr();
-    let tcp = TcpStream::connect(addr).await?;
-    tcp.set_nodelay(true)?;
-    Client::connect(config, tcp.compat_write()).await
-}
-
-async fn connect(addr: SocketAddr) -> Client<Compat<TcpStream>> {
+async fn connect(addr: SocketAddr) -> Conn {
     connect_with(config(addr, "sa", "Secret-1", None))
         .await
         .unwrap()
 }
 
-async fn single_i64(client: &mut Client<Compat<TcpStream>>, sql: &str) -> i64 {
+async fn single_i64(client: &mut Conn, sql: &str) -> i64 {
     let row = client
         .simple_query(sql)
         .await
@@ -48,27 +28,6 @@ async fn single_i64(client: &mut Client<Compat<TcpStream>>, sql: &str) -> i64 {
         .unwrap()
         .unwrap();
     row.get::<i64, _>(0).unwrap()
-}
-
-/// Runs a batch to its end, ignoring its results.
-async fn run(client: &mut Client<Compat<TcpStream>>, sql: &str) -> tiberius::Result<()> {
-    client.simple_query(sql).await?.into_results().await?;
-    Ok(())
-}
-
-/// The error of a result that must be one (clients are not `Debug`, so no `expect_err`).
-fn must_fail<T>(result: tiberius::Result<T>, what: &str) -> tiberius::error::Error {
-    match result {
-        Ok(_) => panic!("{what}"),
-        Err(e) => e,
-    }
-}
-
-fn server_code(err: &tiberius::error::Error) -> Option<u32> {
-    match err {
-        tiberius::error::Error::Server(e) => Some(e.code()),
-        _ => None,
-    }
 }
 
 #[tokio::test]

@@ -107,6 +107,15 @@ pub fn cp1252_byte(c: char) -> Option<u8> {
         .map(|i| 0x80 + i as u8)
 }
 
+/// The character of a cp1252 byte (every byte has one).
+pub fn cp1252_char(b: u8) -> char {
+    if (0x80..0xA0).contains(&b) {
+        CP1252_HIGH[usize::from(b - 0x80)]
+    } else {
+        char::from(b)
+    }
+}
+
 /// Appends `s` in code page 1252 to `out`; a character the code page lacks becomes `?`,
 /// as SQL Server stores it. Returns the number of bytes written (one per character).
 pub fn encode_cp1252(s: &str, out: &mut Vec<u8>) -> usize {

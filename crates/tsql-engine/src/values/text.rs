@@ -1,35 +1,8 @@
 //! Character data: code page 1252 (what varchar holds under SQL_Latin1_General_CP1),
 //! GUID text, and hexadecimal.
 
-/// The Unicode characters at bytes 0x80..=0x9F of Windows-1252 (undefined bytes map to the
-/// C1 control of the same value, as Windows does).
-const CP1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
-    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
-];
-
-/// The cp1252 byte of a character, if the code page has it.
-pub fn cp1252_byte(c: char) -> Option<u8> {
-    let u = c as u32;
-    if u < 0x80 || (0xA0..=0xFF).contains(&u) {
-        return Some(u as u8);
-    }
-    CP1252_HIGH
-        .iter()
-        .position(|&h| h == c)
-        .map(|i| 0x80 + i as u8)
-}
-
-/// The character of a cp1252 byte.
-pub fn cp1252_char(b: u8) -> char {
-    if (0x80..0xA0).contains(&b) {
-        CP1252_HIGH[usize::from(b - 0x80)]
-    } else {
-        char::from(b)
-    }
-}
+// The code page table lives with the wire codec, which encodes varchar the same way.
+pub use tds_protocol::collation::{cp1252_byte, cp1252_char};
 
 /// The string as varchar holds it: characters cp1252 lacks become `?`.
 pub fn to_cp1252_text(s: &str) -> String {
@@ -43,12 +16,14 @@ pub fn to_cp1252_text(s: &str) -> String {
 
 /// The cp1252 bytes of a string (`?` for what the code page lacks).
 pub fn to_cp1252_bytes(s: &str) -> Vec<u8> {
-    s.chars().map(|c| cp1252_byte(c).unwrap_or(b'?')).collect()
+    let mut bytes = Vec::with_capacity(s.len());
+    tds_protocol::collation::encode_cp1252(s, &mut bytes);
+    bytes
 }
 
 /// Bytes read as cp1252 characters.
 pub fn from_cp1252_bytes(b: &[u8]) -> String {
-    b.iter().map(|&c| cp1252_char(c)).collect()
+    tds_protocol::collation::decode_cp1252(b)
 }
 
 /// Upper-case hex digits.
