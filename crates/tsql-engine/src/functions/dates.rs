@@ -464,7 +464,8 @@ fn datepart(ctx: &Context<'_>) -> Result<SqliteValue, SqlError> {
     Ok(int_or_null(part_of(ctx, part, 1)?))
 }
 
-const MONTH_NAMES: [&str; 12] = [
+/// us_english month names (DATENAME, FORMAT).
+pub(super) const MONTH_NAMES: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -478,7 +479,7 @@ const MONTH_NAMES: [&str; 12] = [
     "November",
     "December",
 ];
-const DAY_NAMES: [&str; 7] = [
+pub(super) const DAY_NAMES: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",

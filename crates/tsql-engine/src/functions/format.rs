@@ -10,6 +10,7 @@ use rusqlite::types::{Value as SqliteValue, ValueRef};
 use rusqlite::Connection;
 
 use super::args::{self, text, Num};
+use super::dates::{DAY_NAMES, MONTH_NAMES};
 use super::{deterministic, raise};
 use crate::convert::datestr;
 use crate::values::decimal;
@@ -188,30 +189,6 @@ fn custom_number(n: Num, fmt: &str) -> Option<String> {
     Some(format!("{prefix}{}{suffix}", join(neg, &int, &frac)))
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
 fn standard_date(c: char) -> Option<&'static str> {
     Some(match c {
         'd' => "M/d/yyyy",
@@ -272,14 +249,14 @@ fn format_date(st: Stamp, fmt: &str, time_only: bool) -> String {
             'M' => out.push_str(&match run {
                 1 => mo.to_string(),
                 2 => format!("{mo:02}"),
-                3 => MONTHS[mo as usize - 1][..3].to_string(),
-                _ => MONTHS[mo as usize - 1].to_string(),
+                3 => MONTH_NAMES[mo as usize - 1][..3].to_string(),
+                _ => MONTH_NAMES[mo as usize - 1].to_string(),
             }),
             'd' => out.push_str(&match run {
                 1 => d.to_string(),
                 2 => format!("{d:02}"),
-                3 => DAYS[tm::weekday(st.days) as usize][..3].to_string(),
-                _ => DAYS[tm::weekday(st.days) as usize].to_string(),
+                3 => DAY_NAMES[tm::weekday(st.days) as usize][..3].to_string(),
+                _ => DAY_NAMES[tm::weekday(st.days) as usize].to_string(),
             }),
             'H' => out.push_str(&pad(h, run)),
             'h' if time_only => out.push_str(&pad(h, run)),

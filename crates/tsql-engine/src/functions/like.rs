@@ -20,44 +20,38 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         })
     })?;
     // SQLite's LIKE operator calls like(pattern, value [, escape]): overriding it gives
-    // `x LIKE y` T-SQL's semantics without any rewriting.
+    // `x LIKE y` T-SQL's semantics without any rewriting. `__mssql_like` takes the value first.
     for n in [2, 3] {
-        conn.create_scalar_function("like", n, deterministic(), |ctx| {
-            let (Some(pattern), Some(value)) = (text(ctx.get_raw(0)), text(ctx.get_raw(1))) else {
-                return Ok(SqliteValue::Null);
-            };
-            let escape = if ctx.len() > 2 {
-                match text(ctx.get_raw(2)) {
-                    Some(e) => e.chars().next(),
-                    None => return Ok(SqliteValue::Null),
-                }
-            } else {
-                None
-            };
-            Ok(SqliteValue::Integer(i64::from(like(
-                &value, &pattern, escape,
-            ))))
-        })?;
-    }
-    for n in [2, 3] {
+        conn.create_scalar_function("like", n, deterministic(), |ctx| like_call(ctx, 1, 0))?;
         conn.create_scalar_function("__mssql_like", n, deterministic(), |ctx| {
-            let (Some(value), Some(pattern)) = (text(ctx.get_raw(0)), text(ctx.get_raw(1))) else {
-                return Ok(SqliteValue::Null);
-            };
-            let escape = if ctx.len() > 2 {
-                match text(ctx.get_raw(2)) {
-                    Some(e) => e.chars().next(),
-                    None => return Ok(SqliteValue::Null),
-                }
-            } else {
-                None
-            };
-            Ok(SqliteValue::Integer(i64::from(like(
-                &value, &pattern, escape,
-            ))))
+            like_call(ctx, 0, 1)
         })?;
     }
     Ok(())
+}
+
+/// LIKE with the value and the pattern at the given argument positions, and an optional
+/// escape character as the third argument; NULL in, NULL out.
+fn like_call(
+    ctx: &rusqlite::functions::Context<'_>,
+    value_at: usize,
+    pattern_at: usize,
+) -> rusqlite::Result<SqliteValue> {
+    let (Some(value), Some(pattern)) = (text(ctx.get_raw(value_at)), text(ctx.get_raw(pattern_at)))
+    else {
+        return Ok(SqliteValue::Null);
+    };
+    let escape = if ctx.len() > 2 {
+        match text(ctx.get_raw(2)) {
+            Some(e) => e.chars().next(),
+            None => return Ok(SqliteValue::Null),
+        }
+    } else {
+        None
+    };
+    Ok(SqliteValue::Integer(i64::from(like(
+        &value, &pattern, escape,
+    ))))
 }
 
 /// One element of a compiled pattern.
