@@ -262,15 +262,20 @@ fn read_login(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<(Stri
 fn read_schemas(top: &mut ObjectReader) -> Result<Vec<String>> {
     let list = top.string_list("schemas")?;
     let single = top.text("schema")?;
-    let names = match (list, single) {
-        (Some(_), Some(_)) => {
-            return Err(Error::config(
-                "config: both `schemas` and `schema` are set; keep `schemas`",
-            ))
-        }
-        (Some(list), None) => list,
-        (None, Some(one)) => vec![one],
-        (None, None) => vec![DEFAULT_SCHEMA.to_string()],
+    // pipelinewise tap-mssql's name: a comma-separated list of schemas.
+    let filter = top.text("filter_dbs")?.map(|text| {
+        text.split(',')
+            .map(|name| name.trim().to_string())
+            .collect::<Vec<_>>()
+    });
+    let names = match (list, single, filter) {
+        (Some(list), None, None) => list,
+        (None, Some(one), None) => vec![one],
+        (None, None, Some(list)) => list,
+        (None, None, None) => vec![DEFAULT_SCHEMA.to_string()],
+        _ => return Err(Error::config(
+            "config: more than one of `schemas`, `schema` and `filter_dbs` is set; keep `schemas`",
+        )),
     };
     if names.is_empty() {
         return Err(Error::config(

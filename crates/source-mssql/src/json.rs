@@ -17,8 +17,14 @@ use tiberius::ColumnData;
 /// Writes the RECORD lines of one stream.
 #[derive(Debug, Clone)]
 pub struct RecordWriter {
-    /// `{"type":"RECORD","record":{"stream":..,"namespace":..,"emitted_at":`
+    /// Airbyte: `{"type":"RECORD","record":{"stream":..,"namespace":..,"emitted_at":`;
+    /// Singer: `{"type":"RECORD","stream":..,...,"record":`.
     header: Vec<u8>,
+    /// Whether `emitted_at` and `,"data":` follow the header (Airbyte only:
+    /// Singer's `time_extracted` is fixed in the header).
+    stamped: bool,
+    /// What closes the line after the record's object.
+    footer: &'static [u8],
     /// `"column":` for each column, in the query's column order.
     keys: Vec<Vec<u8>>,
 }
@@ -32,16 +38,23 @@ impl RecordWriter {
             push_str(&mut header, namespace);
         }
         header.extend_from_slice(br#","emitted_at":"#);
-        let keys = columns
-            .iter()
-            .map(|name| {
-                let mut key = Vec::with_capacity(name.as_ref().len() + 3);
-                push_str(&mut key, name.as_ref());
-                key.push(b':');
-                key
-            })
-            .collect();
-        Self { header, keys }
+        Self {
+            header,
+            stamped: true,
+            footer: b"}}\n",
+            keys: keys(columns),
+        }
+    }
+
+    /// A Singer RECORD writer: `header` is the line up to and including
+    /// `"record":`, the same for every row of the stream.
+    pub fn singer<S: AsRef<str>>(header: Vec<u8>, columns: &[S]) -> Self {
+        Self {
+            header,
+            stamped: false,
+            footer: b"}\n",
+            keys: keys(columns),
+        }
     }
 
     /// Appends one RECORD line, newline included, to `out`. `values` are the
@@ -57,8 +70,11 @@ impl RecordWriter {
     ) -> Result<()> {
         let start = out.len();
         out.extend_from_slice(&self.header);
-        out.extend_from_slice(itoa::Buffer::new().format(emitted_at).as_bytes());
-        out.extend_from_slice(br#","data":{"#);
+        if self.stamped {
+            out.extend_from_slice(itoa::Buffer::new().format(emitted_at).as_bytes());
+            out.extend_from_slice(br#","data":"#);
+        }
+        out.push(b'{');
         let mut count = 0;
         for value in values {
             let Some(key) = self.keys.get(count) else {
@@ -76,7 +92,8 @@ impl RecordWriter {
             out.truncate(start);
             return Err(self.mismatch(count));
         }
-        out.extend_from_slice(b"}}}\n");
+        out.push(b'}');
+        out.extend_from_slice(self.footer);
         Ok(())
     }
 
@@ -86,6 +103,19 @@ impl RecordWriter {
             self.keys.len()
         ))
     }
+}
+
+/// `"column":` for each column.
+fn keys<S: AsRef<str>>(columns: &[S]) -> Vec<Vec<u8>> {
+    columns
+        .iter()
+        .map(|name| {
+            let mut key = Vec::with_capacity(name.as_ref().len() + 3);
+            push_str(&mut key, name.as_ref());
+            key.push(b':');
+            key
+        })
+        .collect()
 }
 
 /// Appends one value as JSON: `null` for SQL NULL.

@@ -13,7 +13,8 @@
 //! - `json`: RECORD lines written straight from the driver's row values;
 //! - `state`: each stream's checkpoint, and the state file a read starts from;
 //! - `checkpoint`: when a read emits a checkpoint;
-//! - `source`: what `check`, `discover` and `read` do on the server.
+//! - `source`: what `check`, `discover` and `read` do on the server;
+//! - `singer_commands`: the same source run as a Singer tap (no subcommand).
 
 pub mod checkpoint;
 pub mod commands;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod json;
 pub mod protocol;
 pub mod query;
+pub mod singer_commands;
 pub mod source;
 pub mod state;
 pub mod types;

@@ -164,6 +164,23 @@ impl WellKnownType {
         }
     }
 
+    /// Plain JSON Schema for Singer targets, which don't resolve Airbyte's
+    /// `$ref`s; every column may be NULL.
+    pub fn singer_schema(self) -> Value {
+        use WellKnownType::*;
+        match self {
+            Boolean => json!({"type": ["null", "boolean"]}),
+            Integer => json!({"type": ["null", "integer"]}),
+            Number => json!({"type": ["null", "number"]}),
+            String | BinaryData => json!({"type": ["null", "string"]}),
+            Date => json!({"type": ["null", "string"], "format": "date"}),
+            TimeWithoutTimezone => json!({"type": ["null", "string"], "format": "time"}),
+            TimestampWithoutTimezone | TimestampWithTimezone => {
+                json!({"type": ["null", "string"], "format": "date-time"})
+            }
+        }
+    }
+
     /// The property schema: `{"$ref": "WellKnownTypes.json#/definitions/..."}`.
     pub fn schema(self) -> Value {
         json!({ "$ref": self.reference() })

@@ -98,6 +98,19 @@ fn posthog_aliases() {
 }
 
 #[test]
+fn pipelinewise_aliases() {
+    let value = json!({"host": "db", "database": "shop", "user": "pw", "password": PASSWORD,
+                       "filter_dbs": "dbo, sales,dbo"});
+    let c = Config::from_value(&value).unwrap();
+    assert_eq!(c.username, "pw");
+    assert_eq!(c.schemas, vec!["dbo", "sales"]);
+    assert!(c.unknown_keys.is_empty());
+    let both = error(with(json!({"schemas": ["dbo"], "filter_dbs": "dbo"})));
+    assert!(both.contains("`filter_dbs`"), "{both}");
+    assert!(error(with(json!({"filter_dbs": "dbo,"}))).contains("empty name"));
+}
+
+#[test]
 fn authentication_object() {
     let value = json!({"host": "db", "database": "shop",
         "authentication": {"auth_type": "sql_password", "username": "a", "password": "pw"}});

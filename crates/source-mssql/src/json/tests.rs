@@ -265,6 +265,19 @@ fn record_without_namespace() {
 }
 
 #[test]
+fn singer_record_line() {
+    let header = br#"{"type":"RECORD","stream":"dbo-t","version":5,"record":"#.to_vec();
+    let writer = RecordWriter::singer(header, &["a", "b"]);
+    let mut out = Vec::new();
+    let row = [ColumnData::U8(Some(1)), ColumnData::String(None)];
+    writer.write(&mut out, 1, &row).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"type\":\"RECORD\",\"stream\":\"dbo-t\",\"version\":5,\"record\":{\"a\":1,\"b\":null}}\n"
+    );
+}
+
+#[test]
 fn wrong_value_count_is_an_error_and_writes_nothing() {
     let writer = RecordWriter::new(&users(), &["a", "b"]);
     let mut out = b"previous\n".to_vec();

@@ -1,6 +1,9 @@
 //! The Airbyte protocol: the messages this source writes, the configured
-//! catalog it reads, and the writer that puts messages on stdout.
+//! catalog it reads, and the writer that puts messages on stdout; `output`
+//! is what the read loop emits, rendered as Airbyte or (`singer`) Singer messages.
 
 pub mod airbyte;
 pub mod catalog;
+pub mod output;
+pub mod singer;
 pub mod writer;

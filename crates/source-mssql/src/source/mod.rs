@@ -14,6 +14,8 @@ pub mod discover;
 pub mod estimate;
 pub mod plan;
 pub mod read;
+pub mod singer_catalog;
+pub mod singer_discover;
 
 use crate::connection::Client;
 use crate::driver_error::query_error;

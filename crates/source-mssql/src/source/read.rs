@@ -6,6 +6,10 @@
 //! STATE checkpoints. A full refresh has no position to save, so its only
 //! STATE comes at its end, carrying its record count.
 //!
+//! The loop emits events (`protocol::output::ReadOutput`), not messages: the
+//! Airbyte and Singer modes render them, so both share this loop and its
+//! checkpoint rule.
+//!
 //! A stream that fails ends the sync: its status is INCOMPLETE and the error
 //! is returned (main reports it as a TRACE ERROR). A configured stream whose
 //! table is gone does not stop the others, as in Airbyte's own source, which
@@ -22,17 +26,16 @@ use crate::config::Config;
 use crate::connection::{connect, Client};
 use crate::driver_error::query_error;
 use crate::error::{Error, Result};
-use crate::json::RecordWriter;
-use crate::protocol::airbyte::{now_millis, LogLevel, Message, StreamStatus};
+use crate::protocol::airbyte::{now_millis, LogLevel, StreamStatus};
 use crate::protocol::catalog::{display_name, ConfiguredCatalog};
-use crate::protocol::writer::MessageWriter;
+use crate::protocol::output::ReadOutput;
 use crate::state::InputState;
 use futures_util::TryStreamExt;
-use std::io::Write;
 use std::time::Instant;
 
-pub async fn read<W: Write>(
-    out: &mut MessageWriter<W>,
+/// Reads the catalog's streams; `out` renders what happens in its protocol.
+pub async fn read<O: ReadOutput>(
+    out: &mut O,
     config: &Config,
     catalog: &ConfiguredCatalog,
     state: &InputState,
@@ -41,21 +44,18 @@ pub async fn read<W: Write>(
     let tables = tables(&mut client, &schemas(catalog, config)).await?;
     let plan = plan(catalog, &tables, state)?;
     for warning in &plan.warnings {
-        write(out, &Message::log(LogLevel::Warn, warning.as_str()))?;
+        out.log(LogLevel::Warn, warning).map_err(stdout_error)?;
     }
     if config.concurrency > 1 {
         let note = format!(
             "`concurrency` is {}, but this source reads one stream at a time",
             config.concurrency
         );
-        write(out, &Message::log(LogLevel::Info, note))?;
+        out.log(LogLevel::Info, &note).map_err(stdout_error)?;
     }
     for stream in &plan.streams {
         if let Err(error) = read_stream(out, &mut client, config, stream).await {
-            write(
-                out,
-                &Message::stream_status(stream.stream.clone(), StreamStatus::Incomplete),
-            )?;
+            status(out, &stream.stream, StreamStatus::Incomplete)?;
             return Err(Error {
                 message: format!(
                     "stream `{}`: {}",
@@ -70,10 +70,7 @@ pub async fn read<W: Write>(
         return Ok(());
     }
     for stream in &plan.missing {
-        write(
-            out,
-            &Message::stream_status(stream.clone(), StreamStatus::Incomplete),
-        )?;
+        status(out, stream, StreamStatus::Incomplete)?;
     }
     let names: Vec<String> = plan
         .missing
@@ -88,24 +85,22 @@ pub async fn read<W: Write>(
     )))
 }
 
-async fn read_stream<W: Write>(
-    out: &mut MessageWriter<W>,
+async fn read_stream<O: ReadOutput>(
+    out: &mut O,
     client: &mut Client,
     config: &Config,
     plan: &StreamPlan,
 ) -> Result<()> {
     let stream = &plan.stream;
-    write(
-        out,
-        &Message::stream_status(stream.clone(), StreamStatus::Started),
-    )?;
+    status(out, stream, StreamStatus::Started)?;
     if let Some(rows) = row_count(client, &plan.schema, &plan.table).await {
-        write(out, &Message::estimate(stream.clone(), Some(rows), None))?;
+        out.estimate(stream, rows).map_err(stdout_error)?;
     }
-    write(out, &Message::log(LogLevel::Info, describe(plan)))?;
+    out.log(LogLevel::Info, &describe(plan))
+        .map_err(stdout_error)?;
+    let writer = out.stream_started(plan).map_err(stdout_error)?;
     flush(out)?;
 
-    let writer = RecordWriter::new(stream, &plan.columns);
     // An incremental stream's cursor column, and the runs of values read in it.
     let mut cursor = plan.cursor.as_ref().map(|c| {
         let tracker = CursorTracker::new(c.saved.clone(), c.saved_count);
@@ -120,10 +115,7 @@ async fn read_stream<W: Write>(
     let mut rows = rows(client, &plan.query).await?;
     while let Some(row) = rows.try_next().await.map_err(|e| query_error(&e))? {
         if !running {
-            write(
-                out,
-                &Message::stream_status(stream.clone(), StreamStatus::Running),
-            )?;
+            status(out, stream, StreamStatus::Running)?;
             running = true;
         }
         if let Some((column, tracker)) = cursor.as_mut() {
@@ -131,11 +123,9 @@ async fn read_stream<W: Write>(
                 .get_column_data(column.index)
                 .map_err(|e| query_error(&e))?;
             if due && tracker.starts_run(value) {
-                let state = tracker.state(stream, &column.column).to_value();
-                write(
-                    out,
-                    &Message::stream_state(stream.clone(), state, checkpoints.rows_since()),
-                )?;
+                let state = tracker.state(stream, &column.column);
+                out.checkpoint(plan, Some(&state), checkpoints.rows_since())
+                    .map_err(stdout_error)?;
                 flush(out)?;
                 checkpoints.done(Instant::now());
                 due = false;
@@ -144,24 +134,19 @@ async fn read_stream<W: Write>(
         }
         line.clear();
         writer.write(&mut line, now_millis(), row.cells().map(|(_, value)| value))?;
-        out.write_lines(&line).map_err(stdout_error)?;
+        out.records(&line).map_err(stdout_error)?;
         due |= checkpoints.record(Instant::now());
     }
     drop(rows);
 
-    let state = match &cursor {
-        Some((column, tracker)) => tracker.state(stream, &column.column).to_value(),
-        // Nothing to resume from: a full refresh reads everything again.
-        None => serde_json::json!({}),
-    };
-    write(
-        out,
-        &Message::stream_state(stream.clone(), state, checkpoints.rows_since()),
-    )?;
-    write(
-        out,
-        &Message::stream_status(stream.clone(), StreamStatus::Complete),
-    )?;
+    // A full refresh has nothing to resume from: it reads everything again.
+    let state = cursor
+        .as_ref()
+        .map(|(column, tracker)| tracker.state(stream, &column.column));
+    out.checkpoint(plan, state.as_ref(), checkpoints.rows_since())
+        .map_err(stdout_error)?;
+    out.stream_finished(plan).map_err(stdout_error)?;
+    status(out, stream, StreamStatus::Complete)?;
     flush(out)
 }
 
@@ -183,11 +168,15 @@ fn describe(plan: &StreamPlan) -> String {
     }
 }
 
-fn write<W: Write>(out: &mut MessageWriter<W>, message: &Message) -> Result<()> {
-    out.write(message).map_err(stdout_error)
+fn status<O: ReadOutput>(
+    out: &mut O,
+    stream: &crate::protocol::airbyte::StreamDescriptor,
+    status: StreamStatus,
+) -> Result<()> {
+    out.stream_status(stream, status).map_err(stdout_error)
 }
 
-fn flush<W: Write>(out: &mut MessageWriter<W>) -> Result<()> {
+fn flush<O: ReadOutput>(out: &mut O) -> Result<()> {
     out.flush().map_err(stdout_error)
 }
 

@@ -1,0 +1,171 @@
+//! The read loop's events as Singer messages: SCHEMA, RECORD, STATE and
+//! ACTIVATE_VERSION on stdout; logs go to stderr, where Singer wants them.
+
+use super::airbyte::{now_millis, LogLevel, StreamDescriptor, StreamStatus};
+use super::output::ReadOutput;
+use super::writer::MessageWriter;
+use crate::json::{push_str, RecordWriter};
+use crate::source::plan::StreamPlan;
+use crate::source::singer_catalog::Selected;
+use crate::state::StreamState;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+pub struct SingerWriter<W: Write> {
+    out: MessageWriter<W>,
+    streams: HashMap<StreamDescriptor, Selected>,
+    /// Every stream's bookmark, those of streams not read this time included:
+    /// each STATE is the whole state.
+    bookmarks: Map<String, Value>,
+    currently_syncing: Option<String>,
+}
+
+impl<W: Write> SingerWriter<W> {
+    pub fn new(out: W, selected: &[Selected], bookmarks: Map<String, Value>) -> Self {
+        let streams = selected
+            .iter()
+            .map(|s| (s.configured.descriptor(), s.clone()))
+            .collect();
+        Self {
+            out: MessageWriter::new(out),
+            streams,
+            bookmarks,
+            currently_syncing: None,
+        }
+    }
+
+    pub fn into_inner(self) -> io::Result<W> {
+        self.out.into_inner()
+    }
+
+    fn selected(&self, stream: &StreamDescriptor) -> io::Result<&Selected> {
+        self.streams
+            .get(stream)
+            .ok_or_else(|| io::Error::other("a stream that was not selected was read"))
+    }
+
+    fn message(&mut self, message: &Value) -> io::Result<()> {
+        let mut line = serde_json::to_vec(message).map_err(io::Error::from)?;
+        line.push(b'\n');
+        self.out.write_lines(&line)
+    }
+
+    fn state(&mut self) -> io::Result<()> {
+        let value =
+            json!({"bookmarks": self.bookmarks, "currently_syncing": self.currently_syncing});
+        self.message(&json!({"type": "STATE", "value": value}))
+    }
+
+    fn bookmark(&mut self, id: &str) -> &mut Map<String, Value> {
+        let entry = self
+            .bookmarks
+            .entry(id.to_string())
+            .or_insert_with(|| json!({}));
+        if !entry.is_object() {
+            *entry = json!({});
+        }
+        entry.as_object_mut().expect("made an object above")
+    }
+
+    fn activate_version(&mut self, id: &str, version: i64) -> io::Result<()> {
+        self.message(&json!({"type": "ACTIVATE_VERSION", "stream": id, "version": version}))
+    }
+}
+
+/// The SCHEMA message's schema: the catalog's, for the columns read.
+fn read_schema(selected: &Selected, plan: &StreamPlan) -> Value {
+    let mut schema = selected.schema.clone();
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.retain(|name, _| plan.columns.contains(name));
+    }
+    schema
+}
+
+impl<W: Write> ReadOutput for SingerWriter<W> {
+    fn log(&mut self, level: LogLevel, message: &str) -> io::Result<()> {
+        eprintln!("{} {message}", format!("{level:?}").to_uppercase());
+        Ok(())
+    }
+
+    fn stream_status(&mut self, stream: &StreamDescriptor, status: StreamStatus) -> io::Result<()> {
+        if status == StreamStatus::Started {
+            self.currently_syncing = Some(self.selected(stream)?.tap_stream_id.clone());
+        }
+        Ok(())
+    }
+
+    fn estimate(&mut self, _stream: &StreamDescriptor, rows: u64) -> io::Result<()> {
+        self.log(LogLevel::Info, &format!("about {rows} rows to read"))
+    }
+
+    fn stream_started(&mut self, plan: &StreamPlan) -> io::Result<RecordWriter> {
+        let selected = self.selected(&plan.stream)?.clone();
+        let id = selected.tap_stream_id.as_str();
+        self.message(&json!({
+            "type": "SCHEMA",
+            "stream": id,
+            "schema": read_schema(&selected, plan),
+            "key_properties": selected.key_properties,
+            "bookmark_properties": selected.replication_key.iter().collect::<Vec<_>>(),
+        }))?;
+        let mut header = br#"{"type":"RECORD","stream":"#.to_vec();
+        push_str(&mut header, id);
+        header.extend_from_slice(br#","time_extracted":"#);
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        push_str(&mut header, &now);
+        if selected.replication_key.is_none() {
+            // A full table's rows carry a version; the ACTIVATE_VERSION at its
+            // end tells the target to drop rows of older versions. The first
+            // time, one at the start too, so the target shows the table at once.
+            let version = now_millis();
+            let first = self
+                .bookmark(id)
+                .insert("version".into(), json!(version))
+                .is_none();
+            if first {
+                self.activate_version(id, version)?;
+            }
+            header.extend_from_slice(br#","version":"#);
+            header.extend_from_slice(version.to_string().as_bytes());
+        }
+        header.extend_from_slice(br#","record":"#);
+        Ok(RecordWriter::singer(header, &plan.columns))
+    }
+
+    fn records(&mut self, lines: &[u8]) -> io::Result<()> {
+        self.out.write_lines(lines)
+    }
+
+    fn checkpoint(
+        &mut self,
+        plan: &StreamPlan,
+        state: Option<&StreamState>,
+        _records: u64,
+    ) -> io::Result<()> {
+        let id = self.selected(&plan.stream)?.tap_stream_id.clone();
+        if let Some(StreamState::Cursor(cursor)) = state {
+            let key = cursor.cursor_field.first().cloned().unwrap_or_default();
+            let mark = self.bookmark(&id);
+            mark.insert("replication_key".into(), json!(key));
+            mark.insert("replication_key_value".into(), json!(cursor.cursor));
+        }
+        self.state()
+    }
+
+    fn stream_finished(&mut self, plan: &StreamPlan) -> io::Result<()> {
+        let id = self.selected(&plan.stream)?.tap_stream_id.clone();
+        let version = self.bookmark(&id).get("version").and_then(Value::as_i64);
+        if plan.cursor.is_none() {
+            if let Some(version) = version {
+                self.activate_version(&id, version)?;
+            }
+        }
+        self.currently_syncing = None;
+        self.state()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
