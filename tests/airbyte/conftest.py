@@ -1,5 +1,5 @@
 """Fixtures for the Airbyte protocol tests: the real target/release/mssql-emulator
-with the sample database of sample.sql, and the real target/release/source-mssql
+with the sample database of tests/sample.sql, and the real target/release/source-mssql
 run as Airbyte's platform runs it (files in, protocol lines out).
 
 Every stdout line of every run is validated with Airbyte's own protocol models
@@ -7,13 +7,9 @@ Every stdout line of every run is validated with Airbyte's own protocol models
 """
 
 import json
-import os
-import re
 import secrets
-import select
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,18 +18,13 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests"))
 
+from emulator_process import binary, sample_init, start_emulator, stop_emulator  # noqa: E402
 from protocol_check import validate_line  # noqa: E402
 
 DATABASE = "airbyte_test"
 USER = "airbyte_reader"
-
-
-def binary(name: str, env: str) -> Path:
-    path = Path(os.environ.get(env) or REPO / "target" / "release" / name)
-    if not path.is_file():
-        pytest.fail(f"{path} not found: run cargo build --release first")
-    return path
 
 
 @dataclass
@@ -51,42 +42,17 @@ class Emulator:
         return config
 
 
-def read_first_line(proc: subprocess.Popen, seconds: float) -> str:
-    """The emulator's `listening` line, without blocking past `seconds`."""
-    deadline = time.monotonic() + seconds
-    line = b""
-    while time.monotonic() < deadline and not line.endswith(b"\n"):
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 1)
-            if not chunk:
-                break
-            line += chunk
-        elif proc.poll() is not None:
-            break
-    return line.decode(errors="replace").strip()
-
-
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
     # A fresh random password per session: the leak checks look for it.
     password = "Pw-" + secrets.token_hex(8) + "!"
-    log = tmp_path_factory.mktemp("emulator") / "stderr.log"
-    with open(log, "wb") as err:
-        proc = subprocess.Popen(
-            [str(binary("mssql-emulator", "MSSQL_EMULATOR_BIN")), "--listen", "127.0.0.1:0",
-             "--login", f"{USER}:{password}", "--database", DATABASE,
-             "--init", str(HERE / "sample.sql")],
-            stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
-    line = read_first_line(proc, 30)
-    m = re.fullmatch(r"listening (127\.0\.0\.1):(\d+)", line)
-    if not m:
-        proc.kill()
-        proc.wait()
-        pytest.fail(f"emulator did not start (first line {line!r}): {log.read_text()[-3000:]}")
-    yield Emulator(m.group(1), int(m.group(2)), password, proc)
-    proc.kill()
-    proc.wait()
+    tmp = tmp_path_factory.mktemp("emulator")
+    host, port, proc = start_emulator(
+        ["--login", f"{USER}:{password}", "--database", DATABASE,
+         "--init", str(sample_init(DATABASE, tmp))],
+        tmp / "stderr.log")
+    yield Emulator(host, port, password, proc)
+    stop_emulator(proc)
 
 
 @dataclass

@@ -9,13 +9,9 @@ MSSQL_EMULATOR_LOG_TAIL=1.
 """
 
 import os
-import re
 import secrets
-import select
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO / "tests"))
 
-
-def emulator_binary() -> Path:
-    env = os.environ.get("MSSQL_EMULATOR_BIN")
-    return Path(env) if env else REPO / "target" / "release" / "mssql-emulator"
+import emulator_process  # noqa: E402
 
 
 @dataclass
@@ -49,48 +43,15 @@ class Emulator:
 
 
 def start_emulator(tmp_dir: Path, extra_args=(), database="clienttest") -> Emulator:
-    binary = emulator_binary()
-    if not binary.is_file():
-        pytest.fail(f"emulator binary not found at {binary}: run cargo build --release first")
     password = "Pw-" + secrets.token_hex(8) + "!"
     log_path = tmp_dir / f"emulator-{secrets.token_hex(4)}.log"
-    log = open(log_path, "wb")
-    args = [str(binary), "--listen", "127.0.0.1:0", "--login", f"sa:{password}",
-            "--database", database, *extra_args]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    line = b""
-    while time.monotonic() < deadline and not line.endswith(b"\n"):
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 1)
-            if not chunk:
-                break
-            line += chunk
-        elif proc.poll() is not None:
-            break
-    text = line.decode(errors="replace").strip()
-    m = re.fullmatch(r"listening (127\.0\.0\.1):(\d+)", text)
-    if not m:
-        proc.kill()
-        proc.wait()
-        log.close()
-        pytest.fail(f"emulator did not print 'listening 127.0.0.1:PORT' (got {text!r}); "
-                    f"args={args}; stderr:\n{log_path.read_text(errors='replace')[-4000:]}")
-    log.close()
-    return Emulator(m.group(1), int(m.group(2)), "sa", password, database, proc, log_path)
+    host, port, proc = emulator_process.start_emulator(
+        ["--login", f"sa:{password}", "--database", database, *extra_args], log_path)
+    return Emulator(host, port, "sa", password, database, proc, log_path)
 
 
 def stop_emulator(emu: Emulator) -> None:
-    if emu.proc.poll() is None:
-        emu.proc.send_signal(signal.SIGTERM)
-        try:
-            emu.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            emu.proc.kill()
-            emu.proc.wait()
-    if emu.proc.stdout:
-        emu.proc.stdout.close()
+    emulator_process.stop_emulator(emu.proc)
 
 
 class _Manager:

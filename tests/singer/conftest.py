@@ -1,17 +1,15 @@
 """Fixtures for the Singer tests: the real target/release/mssql-emulator with
-sample.sql, the real target/release/source-mssql run as a Singer tap, real
+tests/sample.sql, the real target/release/source-mssql run as a Singer tap, real
 Singer targets (each in its own venv), and a real PostgreSQL for target-postgres.
 """
 
 import json
 import os
-import re
 import secrets
-import select
 import shutil
 import subprocess
+import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,15 +17,12 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from emulator_process import binary, sample_init, start_emulator, stop_emulator  # noqa: E402
+
 DATABASE = "singer_test"
 USER = "singer_reader"
-
-
-def binary(name: str, env: str) -> Path:
-    path = Path(os.environ.get(env) or REPO / "target" / "release" / name)
-    if not path.is_file():
-        pytest.fail(f"{path} not found: run cargo build --release first")
-    return path
 
 
 def venv_tool(venv: str, tool: str) -> Path:
@@ -35,22 +30,6 @@ def venv_tool(venv: str, tool: str) -> Path:
     if not path.is_file():
         pytest.fail(f"{path} not found: run .ci/run (it makes {venv})")
     return path
-
-
-def read_first_line(proc: subprocess.Popen, seconds: float) -> str:
-    """The emulator's `listening` line, without blocking past `seconds`."""
-    deadline = time.monotonic() + seconds
-    line = b""
-    while time.monotonic() < deadline and not line.endswith(b"\n"):
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 1)
-            if not chunk:
-                break
-            line += chunk
-        elif proc.poll() is not None:
-            break
-    return line.decode(errors="replace").strip()
 
 
 @dataclass
@@ -77,22 +56,12 @@ class Emulator:
 def emulator(tmp_path):
     """A fresh emulator per test: some tests insert rows."""
     password = "Pw-" + secrets.token_hex(8) + "!"
-    err = open(tmp_path / "emulator.log", "wb")
-    proc = subprocess.Popen(
-        [str(binary("mssql-emulator", "MSSQL_EMULATOR_BIN")), "--listen", "127.0.0.1:0",
-         "--login", f"{USER}:{password}", "--database", DATABASE,
-         "--init", str(HERE / "sample.sql")],
-        stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
-    line = read_first_line(proc, 30)
-    m = re.fullmatch(r"listening (127\.0\.0\.1):(\d+)", line)
-    if not m:
-        proc.kill()
-        proc.wait()
-        pytest.fail(f"emulator did not start: {line!r}")
-    yield Emulator(m.group(1), int(m.group(2)), password)
-    proc.kill()
-    proc.wait()
-    err.close()
+    host, port, proc = start_emulator(
+        ["--login", f"{USER}:{password}", "--database", DATABASE,
+         "--init", str(sample_init(DATABASE, tmp_path))],
+        tmp_path / "emulator.log")
+    yield Emulator(host, port, password)
+    stop_emulator(proc)
 
 
 class Tap:

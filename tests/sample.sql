@@ -1,7 +1,6 @@
--- The database tests/singer syncs: a table of varied types with a single
--- key, one with a composite key, and a view (a copy of tests/airbyte/sample.sql).
-USE singer_test
-GO
+-- The database tests/airbyte and tests/singer sync: a table of varied types
+-- with a single key, one with a composite key, and a view. Loaded with
+-- emulator_process.sample_init, which puts it in the suite's database.
 CREATE TABLE dbo.orders (
     id int NOT NULL PRIMARY KEY,
     customer nvarchar(50) NOT NULL,
