@@ -1,7 +1,9 @@
 """Thin adapters over the three Python clients so one test body drives all of them.
 
-Every adapter connects over TCP without TLS (the emulator offers none) and with
-autocommit on.  SQL is written with '?' placeholders; adapters with the
+Every adapter connects over TCP without asking for TLS, with autocommit on, to the
+emulator's default `--encryption off`: python-tds says it cannot encrypt and goes plain;
+ODBC's Encrypt=no says ENCRYPT_OFF, so its LOGIN7 alone is encrypted, as with SQL Server
+(test_tls.py covers TLS itself).  SQL is written with '?' placeholders; adapters with the
 pyformat paramstyle translate them.
 """
 
