@@ -30,7 +30,7 @@ pub use io::ConnError;
 pub use listener::{start, ServerHandle};
 pub use login::{PROG_NAME, SERVER_VERSION};
 pub use policy::{
-    transient_error, AcceptedTokens, InjectedFailures, LoginPolicy, INJECTABLE_ERRORS,
+    injectable_error, AcceptedTokens, InjectedFailures, LoginPolicy, INJECTABLE_ERRORS,
 };
 pub use tds_protocol::prelogin::ServerEncryption;
 pub use tls::TlsSetup;

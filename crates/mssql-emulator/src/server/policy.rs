@@ -90,7 +90,7 @@ impl LoginPolicy {
         if attempt > failures.count {
             return None;
         }
-        transient_error(failures.error_number, database, server, attempt)
+        injectable_error(failures.error_number, database, server, attempt)
     }
 
     /// The user a FEDAUTH feature logs in as, or SQL Server's 18456.
@@ -142,7 +142,7 @@ pub const INJECTABLE_ERRORS: [i32; 11] = [
 
 /// SQL Server's error `number` as a login gets it: its message text (placeholders filled
 /// with this server's names), severity and state. `None` for a number it does not know.
-pub fn transient_error(
+pub fn injectable_error(
     number: i32,
     database: &str,
     server: &str,
@@ -280,10 +280,10 @@ mod tests {
     #[test]
     fn every_injectable_number_has_a_message() {
         for number in INJECTABLE_ERRORS {
-            let err = transient_error(number, "db", "srv", 1).unwrap();
+            let err = injectable_error(number, "db", "srv", 1).unwrap();
             assert_eq!(err.number, number);
             assert!(!err.message.is_empty());
         }
-        assert!(transient_error(1205, "db", "srv", 1).is_none());
+        assert!(injectable_error(1205, "db", "srv", 1).is_none());
     }
 }
