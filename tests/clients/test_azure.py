@@ -4,14 +4,17 @@ and following a routing answer; pymssql reading an injected transient error,
 and python-tds retrying them by itself (but not 18456).
 """
 
+import json
 import secrets
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
 
 from conftest import start_emulator, stop_emulator
-from dbclients import PymssqlAdapter, PytdsAdapter
+from dbclients import PytdsAdapter
 
 SQL_COPT_SS_ACCESS_TOKEN = 1256
 
@@ -97,15 +100,39 @@ def test_python_tds_retries_transient_errors_by_itself_but_not_18456(emulators):
     conn.close()
 
 
+FREETDS_PROBE = """
+import json, sys
+import pymssql
+host, port, user, password, database = sys.argv[1:]
+def connect():
+    return pymssql.connect(server=host, port=port, user=user, password=password,
+                           database=database, login_timeout=15, tds_version="7.4")
+try:
+    connect()
+    first = None
+except pymssql.OperationalError as e:
+    number, text = e.args[0] if isinstance(e.args[0], tuple) else e.args
+    first = [number, text.decode("utf-8", "replace")]
+conn = connect()
+cur = conn.cursor()
+cur.execute("SELECT 1")
+print(json.dumps({"first": first, "then": cur.fetchall()[0][0]}))
+"""
+
+
 def test_injected_error_as_freetds_reads_it(emulators):
-    # One number only: pymssql keeps the highest severity seen in failed logins across
-    # connections, so a later, less severe error would be reported under an earlier number.
-    adapter = PymssqlAdapter()
+    # In a process of its own: pymssql keeps the highest severity seen in failed logins
+    # across connections, so this 40613 (severity 17) would be reported for the next
+    # failed login of the test session (an 18456, severity 14) as well.
     emu = emulators("--fail-logins", "1:40613")
-    with pytest.raises(Exception) as failed:
-        adapter.connect(emu)
-    assert adapter.error_number(failed.value) == 40613, adapter.error_text(failed.value)
-    assert "is not currently available" in adapter.error_text(failed.value)
-    conn = adapter.connect(emu)
-    assert adapter.scalar(conn, "SELECT 1") == 1
-    conn.close()
+    probe = subprocess.run(
+        [sys.executable, "-c", FREETDS_PROBE, emu.host, str(emu.port), emu.user, emu.password,
+         emu.database],
+        capture_output=True, text=True, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    result = json.loads(probe.stdout)
+    assert result["first"] is not None, "the first login should have failed"
+    number, text = result["first"]
+    assert number == 40613, text
+    assert "Database 'clienttest' on server 'localhost' is not currently available." in text
+    assert result["then"] == 1
