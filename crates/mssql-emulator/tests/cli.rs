@@ -42,6 +42,20 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
+/// Runs the emulator with flags that must stop it; its stdout and stderr.
+fn refused(args: &[&str]) -> (String, String) {
+    let mut child = emulator(args);
+    assert!(!wait(&mut child).success(), "{args:?} started");
+    let mut read = |pipe: &mut dyn Read| {
+        let mut text = String::new();
+        pipe.read_to_string(&mut text).unwrap();
+        text
+    };
+    let stdout = read(child.stdout.as_mut().unwrap());
+    let stderr = read(child.stderr.as_mut().unwrap());
+    (stdout, stderr)
+}
+
 #[tokio::test]
 async fn serves_after_printing_its_address_and_stops_on_sigterm() {
     let init = temp_file(
@@ -102,7 +116,7 @@ fn an_error_in_an_init_script_is_fatal_with_its_line() {
         "bad.sql",
         "CREATE TABLE t1 (a int)\nGO\n\nSELECT 1\nSELECT * FROM missing_table\nGO\n",
     );
-    let mut child = emulator(&[
+    let (stdout, stderr) = refused(&[
         "--listen",
         "127.0.0.1:0",
         "--login",
@@ -110,23 +124,7 @@ fn an_error_in_an_init_script_is_fatal_with_its_line() {
         "--init",
         init.to_str().unwrap(),
     ]);
-    let status = wait(&mut child);
-    assert!(!status.success());
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
     assert!(!stdout.contains("listening"), "{stdout}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
     let expected = format!("{}:5", init.display());
     assert!(stderr.contains(&expected), "{stderr}");
     assert!(stderr.contains("missing_table"), "{stderr}");
@@ -134,30 +132,8 @@ fn an_error_in_an_init_script_is_fatal_with_its_line() {
 
 #[test]
 fn a_login_without_password_is_refused() {
-    let mut child = emulator(&["--listen", "127.0.0.1:0", "--login", "sa"]);
-    assert!(!wait(&mut child).success());
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (_, stderr) = refused(&["--listen", "127.0.0.1:0", "--login", "sa"]);
     assert!(stderr.contains("USER:PASSWORD"), "{stderr}");
-}
-
-/// Runs the emulator with flags that must stop it; its stderr.
-fn refused(args: &[&str]) -> String {
-    let mut child = emulator(args);
-    assert!(!wait(&mut child).success(), "{args:?} started");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    stderr
 }
 
 #[test]
@@ -165,20 +141,20 @@ fn bad_tls_and_azure_flags_are_refused_clearly_without_echoing_tokens() {
     fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
         [&["--listen", "127.0.0.1:0", "--login", "sa:pw"][..], extra].concat()
     }
-    let err = refused(&with(&["--encryption", "maybe"]));
+    let (_, err) = refused(&with(&["--encryption", "maybe"]));
     assert!(
         err.contains("not-supported, off, required or strict"),
         "{err}"
     );
-    let err = refused(&with(&["--fail-logins", "2:1205"]));
+    let (_, err) = refused(&with(&["--fail-logins", "2:1205"]));
     assert!(err.contains("1205") && err.contains("40613"), "{err}");
-    let err = refused(&with(&["--route-to", "replica"]));
+    let (_, err) = refused(&with(&["--route-to", "replica"]));
     assert!(err.contains("HOST:PORT"), "{err}");
-    let err = refused(&with(&["--accept-token", "eyJsecret-token-no-user"]));
+    let (_, err) = refused(&with(&["--accept-token", "eyJsecret-token-no-user"]));
     assert!(err.contains("USER:TOKEN"), "{err}");
     assert!(!err.contains("eyJsecret"), "the token was echoed: {err}");
     let cert = temp_file("cert.pem", "not a certificate");
-    let err = refused(&with(&[
+    let (_, err) = refused(&with(&[
         "--tls-cert",
         cert.to_str().unwrap(),
         "--tls-key",

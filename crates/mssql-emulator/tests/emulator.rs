@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::client::{config, connect_with, must_fail, run, server_code, Conn};
+use common::client::{config, connect_with, first_row, must_fail, run, server_code, Conn};
 use futures_util::TryStreamExt;
 use mssql_emulator::{Emulator, RunningEmulator};
 
@@ -30,15 +30,7 @@ async fn connect(addr: SocketAddr) -> Conn {
 }
 
 async fn scalar_i32(client: &mut Conn, sql: &str) -> Option<i32> {
-    let row = client
-        .simple_query(sql)
-        .await
-        .unwrap()
-        .into_row()
-        .await
-        .unwrap()
-        .unwrap();
-    row.get::<i32, _>(0)
+    first_row(client, sql).await.get::<i32, _>(0)
 }
 
 #[tokio::test]

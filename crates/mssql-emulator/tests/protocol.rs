@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::client::{config, connect_with, must_fail, run, server_code, Conn};
+use common::client::{config, connect_with, first_row, must_fail, run, server_code, Conn};
 use common::start_server;
 use tokio::net::TcpStream;
 
@@ -19,15 +19,7 @@ async fn connect(addr: SocketAddr) -> Conn {
 }
 
 async fn single_i64(client: &mut Conn, sql: &str) -> i64 {
-    let row = client
-        .simple_query(sql)
-        .await
-        .unwrap()
-        .into_row()
-        .await
-        .unwrap()
-        .unwrap();
-    row.get::<i64, _>(0).unwrap()
+    first_row(client, sql).await.get::<i64, _>(0).unwrap()
 }
 
 #[tokio::test]
