@@ -46,7 +46,7 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
 fn refused(args: &[&str]) -> (String, String) {
     let mut child = emulator(args);
     assert!(!wait(&mut child).success(), "{args:?} started");
-    let mut read = |pipe: &mut dyn Read| {
+    let read = |pipe: &mut dyn Read| {
         let mut text = String::new();
         pipe.read_to_string(&mut text).unwrap();
         text
