@@ -360,6 +360,11 @@ impl RunningEmulator {
         self.login.attempts()
     }
 
+    /// Of those, the logins that said ApplicationIntent=ReadOnly.
+    pub fn read_only_logins(&self) -> u32 {
+        self.login.read_only_attempts()
+    }
+
     /// Stops accepting connections and closes the open ones.
     pub fn stop(mut self) {
         self.handle.stop();

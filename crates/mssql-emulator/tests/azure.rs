@@ -174,6 +174,16 @@ async fn each_transient_number_comes_with_its_own_text_and_severity() {
     }
 }
 
+#[tokio::test]
+async fn application_intent_read_only_is_counted() {
+    let server = builder().start("127.0.0.1:0").unwrap();
+    connect_with(password_config(server.addr())).await.unwrap();
+    let mut read_only = password_config(server.addr());
+    read_only.readonly(true);
+    connect_with(read_only).await.unwrap();
+    assert_eq!((server.login_attempts(), server.read_only_logins()), (2, 1));
+}
+
 #[test]
 fn an_unknown_error_number_stops_the_start() {
     let err = builder()

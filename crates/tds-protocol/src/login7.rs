@@ -14,6 +14,8 @@ const FIXED_LEN: usize = 94;
 const FLAG3_EXTENSION: u8 = 0x10;
 /// OptionFlags2: integrated (SSPI) security.
 const FLAG2_INTEGRATED_SECURITY: u8 = 0x80;
+/// TypeFlags: fReadOnlyIntent, ApplicationIntent=ReadOnly.
+const TYPE_FLAG_READ_ONLY_INTENT: u8 = 0x20;
 
 /// FeatureExt ids (MS-TDS 2.2.6.4).
 pub const FEATURE_SESSION_RECOVERY: u8 = 0x01;
@@ -75,6 +77,12 @@ impl Login7 {
     /// True when the client asks for integrated (Windows) authentication.
     pub fn integrated_security(&self) -> bool {
         self.option_flags2 & FLAG2_INTEGRATED_SECURITY != 0
+    }
+
+    /// True when the client says ApplicationIntent=ReadOnly (it may be sent to a
+    /// readable secondary).
+    pub fn read_only_intent(&self) -> bool {
+        self.type_flags & TYPE_FLAG_READ_ONLY_INTENT != 0
     }
 
     pub fn decode(payload: &[u8]) -> Result<Login7> {
@@ -346,6 +354,18 @@ mod tests {
         let mut bytes = Vec::new();
         login.encode(&mut bytes);
         assert_eq!(Login7::decode(&bytes).unwrap(), login);
+    }
+
+    #[test]
+    fn read_only_intent_is_bit_5_of_type_flags() {
+        assert!(!sample().read_only_intent());
+        let login = Login7 {
+            type_flags: 0x20,
+            ..sample()
+        };
+        let mut bytes = Vec::new();
+        login.encode(&mut bytes);
+        assert!(Login7::decode(&bytes).unwrap().read_only_intent());
     }
 
     #[test]

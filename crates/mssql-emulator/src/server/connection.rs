@@ -162,7 +162,11 @@ fn authenticate<B: Backend>(
         "" => "master",
         name => name,
     };
-    if let Some(error) = config.login.count_attempt(database, &config.server_name) {
+    let read_only = login_msg.read_only_intent();
+    if let Some(error) = config
+        .login
+        .count_attempt(read_only, database, &config.server_name)
+    {
         return Err(LoginFailure {
             error,
             then_login_failed: false,

@@ -1,7 +1,8 @@
 //! What the server does with a LOGIN7 besides checking a password, to imitate Azure SQL:
 //! federated-authentication tokens it accepts (and as whom), a routing answer that sends
 //! every client elsewhere (Azure's redirect connection policy), and transient errors
-//! injected into the first logins. It also counts logins, so tests can see retries.
+//! injected into the first logins. It also counts logins (and those with
+//! ApplicationIntent=ReadOnly), so tests can see retries and intents.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -57,6 +58,7 @@ pub struct LoginPolicy {
     pub route: Option<(String, u16)>,
     pub failures: Option<InjectedFailures>,
     attempts: AtomicU32,
+    read_only_attempts: AtomicU32,
 }
 
 impl LoginPolicy {
@@ -70,6 +72,7 @@ impl LoginPolicy {
             route,
             failures,
             attempts: AtomicU32::new(0),
+            read_only_attempts: AtomicU32::new(0),
         }
     }
 
@@ -78,13 +81,21 @@ impl LoginPolicy {
         self.attempts.load(Ordering::SeqCst)
     }
 
+    /// LOGIN7 messages with ApplicationIntent=ReadOnly received so far.
+    pub fn read_only_attempts(&self) -> u32 {
+        self.read_only_attempts.load(Ordering::SeqCst)
+    }
+
     /// True when the server takes fed-auth tokens (PRELOGIN's FEDAUTHREQUIRED says 1).
     pub fn fed_auth(&self) -> bool {
         !self.tokens.is_empty()
     }
 
     /// Counts one login; the error it must fail with, if it is one of the first N.
-    pub fn count_attempt(&self, database: &str, server: &str) -> Option<SqlError> {
+    pub fn count_attempt(&self, read_only: bool, database: &str, server: &str) -> Option<SqlError> {
+        if read_only {
+            self.read_only_attempts.fetch_add(1, Ordering::SeqCst);
+        }
         let attempt = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
         let failures = self.failures?;
         if attempt > failures.count {
@@ -267,14 +278,14 @@ mod tests {
             error_number: 40613,
         };
         let policy = LoginPolicy::new(AcceptedTokens::default(), None, Some(failures));
-        let err = policy.count_attempt("shop", "srv").unwrap();
+        let err = policy.count_attempt(false, "shop", "srv").unwrap();
         assert_eq!((err.number, err.class), (40613, 17));
         assert!(err
             .message
             .starts_with("Database 'shop' on server 'srv' is not"));
-        assert!(policy.count_attempt("shop", "srv").is_some());
-        assert!(policy.count_attempt("shop", "srv").is_none());
-        assert_eq!(policy.attempts(), 3);
+        assert!(policy.count_attempt(true, "shop", "srv").is_some());
+        assert!(policy.count_attempt(false, "shop", "srv").is_none());
+        assert_eq!((policy.attempts(), policy.read_only_attempts()), (3, 1));
     }
 
     #[test]
