@@ -8,13 +8,19 @@
 //! The TCP connect is bounded by the same `loginTimeout` as the login
 //! (the driver bounds only the part after the socket is open), and an Azure
 //! SQL gateway's redirect is followed once, as the JDBC driver does.
+//! Azure's "try again" login errors and refused or reset connections are
+//! retried with backoff ([`retry`]) for `connect_retry_seconds`; every
+//! retry is logged on stderr with its reason and wait.
 
 mod network;
+mod retry;
 
+use crate::azure_ad::Credentials;
 use crate::config::Config;
 use crate::driver_error::connect_error;
 use crate::error::{Error, Result};
 use network::Network;
+use retry::Backoff;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 /// A connection's byte stream: a TCP socket, or a channel of an SSH tunnel.
@@ -35,6 +41,7 @@ pub async fn connect(config: &Config) -> Result<Client> {
 pub struct Connector {
     config: Config,
     network: Network,
+    credentials: Credentials,
 }
 
 impl Connector {
@@ -43,26 +50,70 @@ impl Connector {
         Ok(Self {
             config: config.clone(),
             network: Network::open(config).await?,
+            credentials: Credentials::new(&config.authentication, config.jdbc.login_timeout)?,
         })
     }
 
-    /// A new connection, logged in, following one redirect.
+    /// A new connection, logged in; transient failures are retried.
     pub async fn connect(&self) -> Result<Client> {
+        let mut backoff = Backoff::new(self.config.connect_retry);
+        loop {
+            let failure = match self.connect_once().await {
+                Ok(client) => return Ok(client),
+                Err(failure) => failure,
+            };
+            let Some(because) = failure.retry_because else {
+                return Err(failure.error);
+            };
+            let Some(wait) = backoff.next_wait() else {
+                return Err(self.gave_up(failure.error, &backoff));
+            };
+            eprintln!(
+                "WARN source-mssql: connecting to {}:{} failed ({because}); try {} again in {:.1}s",
+                self.config.host,
+                self.config.port,
+                backoff.tries + 1,
+                wait.as_secs_f64()
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn gave_up(&self, error: Error, backoff: &Backoff) -> Error {
+        let message = format!(
+            "{} (gave up after {} tries in {:.0}s; `connect_retry_seconds` sets how long to keep \
+             trying)",
+            error.message,
+            backoff.tries,
+            backoff.elapsed().as_secs_f64()
+        );
+        Error { message, ..error }
+    }
+
+    /// One try: log in, following one redirect.
+    async fn connect_once(&self) -> Result<Client, Failure> {
         let config = &self.config;
         match self.connect_to(&config.host, config.port).await {
             Ok(client) => Ok(client),
-            Err(Attempt::Redirect { host, port }) => {
-                self.connect_to(&host, port).await.map_err(Error::from)
-            }
-            Err(Attempt::Failed(failure)) => Err(failure.error),
+            Err(Attempt::Redirect { host, port }) => match self.connect_to(&host, port).await {
+                Ok(client) => Ok(client),
+                Err(Attempt::Failed(failure)) => Err(failure),
+                Err(redirect) => Err(Error::from(redirect).into()),
+            },
+            Err(Attempt::Failed(failure)) => Err(failure),
         }
     }
 
     async fn connect_to(&self, host: &str, port: u16) -> Result<Client, Attempt> {
         let address = format!("{host}:{port}");
+        let token = self
+            .credentials
+            .token()
+            .await
+            .map_err(|e| Attempt::Failed(e.into()))?;
         let driver_config = self
             .config
-            .tiberius_config(host, port)
+            .driver_config(host, port, token.as_ref())
             .map_err(|e| Attempt::Failed(e.into()))?;
         let stream = self
             .network
