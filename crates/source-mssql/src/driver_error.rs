@@ -53,7 +53,12 @@ fn tls_error(address: &str, driver_text: &str) -> Error {
              `hostNameInCertificate` in `ssl_mode` to the name it is issued for, or connect \
              with that name as `host`"
         )
-    } else if text.contains("unknownissuer") || text.contains("unknown issuer") {
+    } else if ["unknownissuer", "unknown issuer", "unsupportedsignaturealgorithm", "badsignature"]
+        .iter()
+        .any(|t| text.contains(t))
+    {
+        // webpki reports a chain it could not build from the system's roots
+        // as the last candidate's problem, often a signature algorithm.
         format!(
             "the server's certificate is not signed by a CA this machine trusts (a self-signed \
              certificate?); put the server's or its CA's PEM in `ssl_mode.certificate`, {fix_trust}"

@@ -232,7 +232,8 @@ mod tests {
     #[tokio::test]
     async fn refused_connection_is_a_config_error() {
         let port = closed_port();
-        let Err(err) = connect(&config(port, serde_json::json!({}))).await else {
+        let quick = serde_json::json!({"connect_retry_seconds": 1});
+        let Err(err) = connect(&config(port, quick)).await else {
             panic!("nobody listens on {port}")
         };
         assert_eq!(err.failure_type, FailureType::ConfigError);
@@ -242,6 +243,8 @@ mod tests {
             "{}",
             err.message
         );
+        // Retried for the second it was given, then given up.
+        assert!(err.message.contains("gave up after"), "{}", err.message);
     }
 
     #[tokio::test]
