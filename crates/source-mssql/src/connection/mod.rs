@@ -125,8 +125,30 @@ impl Connector {
             Err(tiberius::error::Error::Routing { host, port }) => {
                 Err(Attempt::Redirect { host, port })
             }
-            Err(e) => Err(Attempt::Failed(Failure::driver(&e, &address))),
+            Err(e) => {
+                let mut failure = Failure::driver(&e, &address);
+                if self.config.authentication.is_token() {
+                    failure.error = token_refused(failure.error, &e);
+                }
+                Err(Attempt::Failed(failure))
+            }
         }
+    }
+}
+
+/// A refused token login: the fix is on the Entra ID side, not a password.
+fn token_refused(error: Error, driver: &tiberius::error::Error) -> Error {
+    match driver {
+        tiberius::error::Error::Server(token) if token.code() == 18456 => Error {
+            message: format!(
+                "SQL Server refused the Entra ID login: {} Check that the identity is a user of \
+                 the database (CREATE USER [name] FROM EXTERNAL PROVIDER) and that its token is \
+                 for https://database.windows.net/ and not expired",
+                token.message()
+            ),
+            ..error
+        },
+        _ => error,
     }
 }
 
