@@ -130,13 +130,16 @@ pub async fn fetch(http: &reqwest::Client, authentication: &Authentication) -> R
                 url.query_pairs_mut().append_pair("client_id", id);
             }
             let request = http.get(url.clone()).header("Metadata", "true");
-            let answer = send(request, endpoint, "the managed identity endpoint").await
-                .map_err(|e| Error::config(format!(
-                    "{} Managed identities work only on Azure (a VM, App Service, AKS or \
+            let answer = send(request, endpoint, "the managed identity endpoint")
+                .await
+                .map_err(|e| {
+                    Error::config(format!(
+                        "{} Managed identities work only on Azure (a VM, App Service, AKS or \
                      Container Apps with an identity assigned); elsewhere use \
                      active_directory_service_principal, or set `authentication.msi_endpoint`",
-                    e.message
-                )))?;
+                        e.message
+                    ))
+                })?;
             token_from(answer, endpoint, "", managed_identity_error)
         }
     }
@@ -157,7 +160,10 @@ async fn send(request: reqwest::RequestBuilder, url: &str, what: &str) -> Result
     })?;
     let status = response.status();
     let body = response.text().await.map_err(|e| {
-        Error::transient(format!("{what} at {url} broke off its answer ({})", short(&e)))
+        Error::transient(format!(
+            "{what} at {url} broke off its answer ({})",
+            short(&e)
+        ))
     })?;
     Ok(Answer { status, body })
 }
@@ -287,7 +293,10 @@ fn managed_identity_error(answer: &ErrorAnswer, status: reqwest::StatusCode) -> 
         ));
     }
     let description = first_line(&answer.error_description);
-    if description.to_ascii_lowercase().contains("identity not found") {
+    if description
+        .to_ascii_lowercase()
+        .contains("identity not found")
+    {
         return Error::config(
             "the managed identity endpoint has no such identity: assign a managed identity to \
              this machine, or set `authentication.msi_client_id` to the client id of one that is \
@@ -314,7 +323,10 @@ mod tests {
 
     #[test]
     fn aadsts_numbers_from_codes_or_text() {
-        assert_eq!(aadsts_code(&answer(r#"{"error_codes":[700016]}"#)), Some(700016));
+        assert_eq!(
+            aadsts_code(&answer(r#"{"error_codes":[700016]}"#)),
+            Some(700016)
+        );
         let a = answer(r#"{"error_description":"AADSTS90002: Tenant 'x' not found.\r\nTrace"}"#);
         assert_eq!(aadsts_code(&a), Some(90002));
         assert_eq!(aadsts_code(&ErrorAnswer::default()), None);
@@ -324,7 +336,10 @@ mod tests {
     fn errors_name_the_key_to_fix() {
         let bad = reqwest::StatusCode::UNAUTHORIZED;
         let cases = [
-            (7000215, "`authentication.client_secret` is wrong or expired"),
+            (
+                7000215,
+                "`authentication.client_secret` is wrong or expired",
+            ),
             (7000222, "has expired"),
             (700016, "`authentication.client_id`"),
             (90002, "`authentication.tenant_id`"),
@@ -336,10 +351,16 @@ mod tests {
             };
             let e = principal_error(&a, bad);
             assert!(e.message.contains(text), "{code}: {}", e.message);
-            assert_eq!(e.failure_type, crate::protocol::airbyte::FailureType::ConfigError);
+            assert_eq!(
+                e.failure_type,
+                crate::protocol::airbyte::FailureType::ConfigError
+            );
         }
         let e = principal_error(&ErrorAnswer::default(), reqwest::StatusCode::BAD_GATEWAY);
-        assert_eq!(e.failure_type, crate::protocol::airbyte::FailureType::TransientError);
+        assert_eq!(
+            e.failure_type,
+            crate::protocol::airbyte::FailureType::TransientError
+        );
     }
 
     #[test]
@@ -350,7 +371,11 @@ mod tests {
         };
         assert!(token(3600).is_fresh());
         assert!(!token(60).is_fresh());
-        assert!(Token { secret: Secret::new("t"), expires_at: None }.is_fresh());
+        assert!(Token {
+            secret: Secret::new("t"),
+            expires_at: None
+        }
+        .is_fresh());
     }
 
     #[test]

@@ -130,12 +130,13 @@ mod tests {
         let spec = spec_value().unwrap();
         let mut found = 0;
         visit(&spec, &mut |key, schema| {
-            if ["password", "tunnel_user_password", "ssh_key", "certificate"].contains(&key) {
+            let secrets = ["password", "tunnel_user_password", "ssh_key", "certificate"];
+            if secrets.contains(&key) || ["client_secret", "access_token"].contains(&key) {
                 assert_eq!(schema["airbyte_secret"], true, "`{key}` is not secret");
                 found += 1;
             }
         });
-        assert_eq!(found, 6);
+        assert_eq!(found, 9);
     }
 
     fn visit(value: &serde_json::Value, f: &mut impl FnMut(&str, &serde_json::Value)) {

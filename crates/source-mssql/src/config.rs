@@ -15,8 +15,8 @@ mod tls;
 
 pub use auth::{Authentication, DEFAULT_AUTHORITY, DEFAULT_MSI_ENDPOINT};
 pub use jdbc_params::{ApplicationIntent, Encrypt, JdbcParams, MAX_PACKET_SIZE};
-pub use tls::{Tls, Verify};
 pub(crate) use reader::kind as json_kind;
+pub use tls::{Tls, Verify};
 
 use crate::error::{Error, Result};
 use reader::ObjectReader;

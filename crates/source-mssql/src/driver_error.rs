@@ -53,9 +53,14 @@ fn tls_error(address: &str, driver_text: &str) -> Error {
              `hostNameInCertificate` in `ssl_mode` to the name it is issued for, or connect \
              with that name as `host`"
         )
-    } else if ["unknownissuer", "unknown issuer", "unsupportedsignaturealgorithm", "badsignature"]
-        .iter()
-        .any(|t| text.contains(t))
+    } else if [
+        "unknownissuer",
+        "unknown issuer",
+        "unsupportedsignaturealgorithm",
+        "badsignature",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
     {
         // webpki reports a chain it could not build from the system's roots
         // as the last candidate's problem, often a signature algorithm.
@@ -177,7 +182,8 @@ mod tests {
         }
         let e = connect_error(&tiberius::error::Error::Tls(cases[2].0.into()), "db:1433");
         assert!(
-            e.message.contains("(it is issued for DnsName(\"sql.test\"))"),
+            e.message
+                .contains("(it is issued for DnsName(\"sql.test\"))"),
             "{}",
             e.message
         );

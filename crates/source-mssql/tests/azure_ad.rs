@@ -147,39 +147,65 @@ fn entra_id(request: &Request) -> (u16, Value) {
         || field("scope") != Some("https://database.windows.net/.default")
         || field("client_id") != Some(CLIENT_ID)
     {
-        return (400, json!({"error": "invalid_request",
-            "error_description": format!("AADSTS900144: unexpected request {request:?}")}));
+        return (
+            400,
+            json!({"error": "invalid_request",
+            "error_description": format!("AADSTS900144: unexpected request {request:?}")}),
+        );
     }
     if field("client_secret") != Some(SECRET) {
-        return (401, json!({"error": "invalid_client",
+        return (
+            401,
+            json!({"error": "invalid_client",
             "error_description": format!("AADSTS7000215: Invalid client secret provided. Ensure the \
                 secret being sent in the request is the client secret value, not the client secret \
                 ID, for a secret added to app '{CLIENT_ID}'.\r\nTrace ID: 1\r\nCorrelation ID: 2"),
-            "error_codes": [7000215], "timestamp": "2026-12-01 22:00:00Z"}));
+            "error_codes": [7000215], "timestamp": "2026-12-01 22:00:00Z"}),
+        );
     }
-    (200, json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                 "access_token": TOKEN}))
+    (
+        200,
+        json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                 "access_token": TOKEN}),
+    )
 }
 
 /// The instance metadata endpoint, with one user-assigned identity.
 fn metadata(request: &Request) -> (u16, Value) {
-    let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
+    let (path, query) = request
+        .target
+        .split_once('?')
+        .unwrap_or((&request.target, ""));
     let fields = Request::fields(query);
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     if request.method != "GET"
         || path != "/metadata/identity/oauth2/token"
         || request.header("metadata") != Some("true")
         || field("api-version") != Some("2018-02-01")
         || field("resource") != Some("https://database.windows.net/")
     {
-        return (400, json!({"error": "invalid_request", "error_description": "Bad request"}));
+        return (
+            400,
+            json!({"error": "invalid_request", "error_description": "Bad request"}),
+        );
     }
     if field("client_id") != Some("mi-client-1") {
-        return (400, json!({"error": "invalid_request", "error_description": "Identity not found"}));
+        return (
+            400,
+            json!({"error": "invalid_request", "error_description": "Identity not found"}),
+        );
     }
     // IMDS sends its numbers as strings.
-    (200, json!({"access_token": TOKEN, "expires_in": "86399", "expires_on": "1765000000",
-                 "resource": "https://database.windows.net/", "token_type": "Bearer"}))
+    (
+        200,
+        json!({"access_token": TOKEN, "expires_in": "86399", "expires_on": "1765000000",
+                 "resource": "https://database.windows.net/", "token_type": "Bearer"}),
+    )
 }
 
 fn principal(endpoint: &Endpoint, secret: &str) -> Authentication {
@@ -203,7 +229,11 @@ async fn a_service_principal_gets_its_token_once() {
         let token = credentials.token().await.unwrap().unwrap();
         assert_eq!(token.expose(), TOKEN);
     }
-    assert_eq!(endpoint.requests().len(), 1, "the token is reused until near expiry");
+    assert_eq!(
+        endpoint.requests().len(),
+        1,
+        "the token is reused until near expiry"
+    );
 }
 
 #[tokio::test]
@@ -213,12 +243,22 @@ async fn a_wrong_secret_says_so_and_never_shows_it() {
         .token()
         .await
         .unwrap_err();
-    assert_eq!(err.failure_type, source_mssql::protocol::airbyte::FailureType::ConfigError);
+    assert_eq!(
+        err.failure_type,
+        source_mssql::protocol::airbyte::FailureType::ConfigError
+    );
     assert!(err.message.contains("AADSTS7000215"), "{}", err.message);
-    assert!(err.message.contains("client_secret` is wrong or expired"), "{}", err.message);
+    assert!(
+        err.message.contains("client_secret` is wrong or expired"),
+        "{}",
+        err.message
+    );
     let everything = format!("{err:?}");
     assert!(!everything.contains("wrong-SECRET-guess"), "{everything}");
-    assert!(everything.contains("Invalid client secret provided"), "{everything}");
+    assert!(
+        everything.contains("Invalid client secret provided"),
+        "{everything}"
+    );
 }
 
 #[tokio::test]
@@ -230,21 +270,40 @@ async fn a_managed_identity_asks_the_metadata_endpoint() {
     };
     let token = credentials(&identity("mi-client-1")).token().await.unwrap();
     assert_eq!(token.unwrap().expose(), TOKEN);
-    let err = credentials(&identity("not-assigned")).token().await.unwrap_err();
-    assert!(err.message.contains("`authentication.msi_client_id`"), "{}", err.message);
+    let err = credentials(&identity("not-assigned"))
+        .token()
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("`authentication.msi_client_id`"),
+        "{}",
+        err.message
+    );
     assert_eq!(endpoint.requests().len(), 2);
 }
 
 #[tokio::test]
 async fn no_metadata_endpoint_is_explained() {
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let identity = Authentication::ManagedIdentity {
         client_id: None,
         endpoint: format!("http://{closed}/metadata/identity/oauth2/token"),
     };
     let err = credentials(&identity).token().await.unwrap_err();
-    assert!(err.message.contains("cannot reach the managed identity endpoint"), "{}", err.message);
-    assert!(err.message.contains("work only on Azure"), "{}", err.message);
+    assert!(
+        err.message
+            .contains("cannot reach the managed identity endpoint"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("work only on Azure"),
+        "{}",
+        err.message
+    );
 }
 
 fn emulator() -> RunningEmulator {
@@ -264,7 +323,10 @@ fn config(server: &RunningEmulator, authentication: Value) -> Value {
 }
 
 async fn login_name(connector: &Connector) -> String {
-    let mut client = connector.connect().await.unwrap_or_else(|e| panic!("{}", e.message));
+    let mut client = connector
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message));
     let row = client
         .simple_query("SELECT SUSER_SNAME()")
         .await
@@ -280,9 +342,12 @@ async fn login_name(connector: &Connector) -> String {
 async fn a_service_principal_logs_in_with_fed_auth() {
     let endpoint = Endpoint::start(entra_id);
     let server = emulator();
-    let config = Config::from_value(&config(&server, json!({
+    let config = Config::from_value(&config(
+        &server,
+        json!({
         "auth_type": "active_directory_service_principal", "client_id": CLIENT_ID,
-        "client_secret": SECRET, "tenant_id": TENANT, "authority": endpoint.url})))
+        "client_secret": SECRET, "tenant_id": TENANT, "authority": endpoint.url}),
+    ))
     .unwrap();
     let connector = Connector::open(&config).await.unwrap();
     // Parallel readers share the connector: one token for all.
@@ -296,16 +361,33 @@ async fn a_service_principal_logs_in_with_fed_auth() {
 #[tokio::test]
 async fn a_given_access_token_logs_in_and_a_wrong_one_fails_clearly() {
     let server = emulator();
-    let good = Config::from_value(&config(&server,
-        json!({"auth_type": "access_token", "access_token": TOKEN}))).unwrap();
-    assert_eq!(login_name(&Connector::open(&good).await.unwrap()).await, "etl-app@contoso.com");
-    let bad = Config::from_value(&config(&server,
-        json!({"auth_type": "access_token", "access_token": "eyJ-expired-TOKEN"}))).unwrap();
+    let good = Config::from_value(&config(
+        &server,
+        json!({"auth_type": "access_token", "access_token": TOKEN}),
+    ))
+    .unwrap();
+    assert_eq!(
+        login_name(&Connector::open(&good).await.unwrap()).await,
+        "etl-app@contoso.com"
+    );
+    let bad = Config::from_value(&config(
+        &server,
+        json!({"auth_type": "access_token", "access_token": "eyJ-expired-TOKEN"}),
+    ))
+    .unwrap();
     let Err(err) = source_mssql::connection::connect(&bad).await else {
         panic!("the emulator accepts only TOKEN")
     };
-    assert!(err.message.contains("refused the Entra ID login"), "{}", err.message);
-    assert!(err.message.contains("FROM EXTERNAL PROVIDER"), "{}", err.message);
+    assert!(
+        err.message.contains("refused the Entra ID login"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("FROM EXTERNAL PROVIDER"),
+        "{}",
+        err.message
+    );
     assert!(!format!("{err:?}").contains("eyJ-expired-TOKEN"));
 }
 
@@ -318,12 +400,19 @@ fn check_with_mages_spelling_and_with_a_wrong_secret() {
     let run = |secret: &str| {
         let mut value = config(&server, Value::Null);
         let map = value.as_object_mut().unwrap();
-        map.insert("authentication".into(), json!("ActiveDirectoryServicePrincipal"));
+        map.insert(
+            "authentication".into(),
+            json!("ActiveDirectoryServicePrincipal"),
+        );
         map.insert("username".into(), json!(CLIENT_ID));
         map.insert("password".into(), json!(secret));
         map.insert("tenant_id".into(), json!(TENANT));
         map.insert("authority".into(), json!(endpoint.url));
-        let path = std::env::temp_dir().join(format!("azure-ad-{}-{}.json", std::process::id(), secret.len()));
+        let path = std::env::temp_dir().join(format!(
+            "azure-ad-{}-{}.json",
+            std::process::id(),
+            secret.len()
+        ));
         std::fs::write(&path, value.to_string()).unwrap();
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_source-mssql"))
             .args(["check", "--config", path.to_str().unwrap()])
@@ -331,8 +420,14 @@ fn check_with_mages_spelling_and_with_a_wrong_secret() {
             .unwrap();
         let stdout = String::from_utf8(output.stdout).unwrap();
         let stderr = String::from_utf8(output.stderr).unwrap();
-        assert!(!stdout.contains(secret) && !stderr.contains(secret), "{stdout}{stderr}");
-        assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "{stdout}{stderr}");
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{stdout}{stderr}"
+        );
+        assert!(
+            !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+            "{stdout}{stderr}"
+        );
         (output.status.code(), stdout)
     };
     let (code, stdout) = run(SECRET);
@@ -340,6 +435,9 @@ fn check_with_mages_spelling_and_with_a_wrong_secret() {
     assert!(stdout.contains("SUCCEEDED"), "{stdout}");
     let (code, stdout) = run("Wrong~secret-value");
     assert_eq!(code, Some(1), "{stdout}");
-    assert!(stdout.contains("client_secret` is wrong or expired"), "{stdout}");
+    assert!(
+        stdout.contains("client_secret` is wrong or expired"),
+        "{stdout}"
+    );
     assert!(stdout.contains("config_error"), "{stdout}");
 }

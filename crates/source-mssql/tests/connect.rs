@@ -61,7 +61,11 @@ async fn a_second_redirect_is_not_followed() {
     let Err(err) = connect(&config(&gateway, 0)).await else {
         panic!("a chain of redirects is refused")
     };
-    assert!(err.message.contains("redirected the connection twice"), "{}", err.message);
+    assert!(
+        err.message.contains("redirected the connection twice"),
+        "{}",
+        err.message
+    );
     assert_eq!(target.login_attempts(), 0);
 }
 
@@ -70,10 +74,14 @@ async fn a_transient_error_is_retried_until_the_third_try_succeeds() {
     let server = start(builder().fail_logins(2, 40613));
     let started = Instant::now();
     let mut client = connect(&config(&server, 30)).await.unwrap();
-    assert_eq!(server_name(&mut client).await.is_empty(), false);
+    assert!(!server_name(&mut client).await.is_empty());
     assert_eq!(server.login_attempts(), 3);
     // Two waits of at most 0.5 s and 1 s.
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -95,16 +103,26 @@ async fn retrying_gives_up_within_its_bounded_time() {
         panic!("the server never lets us in")
     };
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4),
+        "{elapsed:?}"
+    );
     assert_eq!(err.failure_type, FailureType::TransientError);
     assert!(err.message.contains("gave up after"), "{}", err.message);
-    assert!(err.message.contains("`connect_retry_seconds`"), "{}", err.message);
+    assert!(
+        err.message.contains("`connect_retry_seconds`"),
+        "{}",
+        err.message
+    );
     assert!(server.login_attempts() >= 2, "{}", server.login_attempts());
 }
 
 #[tokio::test]
 async fn login_failures_and_unknown_databases_are_not_retried() {
-    for (number, text) in [(18456, "refused the login"), (4060, "cannot open the database")] {
+    for (number, text) in [
+        (18456, "refused the login"),
+        (4060, "cannot open the database"),
+    ] {
         let server = start(builder().fail_logins(5, number));
         let Err(err) = connect(&config(&server, 30)).await else {
             panic!("{number} fails the login")
@@ -135,7 +153,10 @@ fn retries_are_logged() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stdout.contains("SUCCEEDED"), "{stdout}");
     assert!(stdout.lines().all(|l| l.starts_with('{')), "{stdout}");
-    let retries: Vec<&str> = stderr.lines().filter(|l| l.contains("error 40613")).collect();
+    let retries: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("error 40613"))
+        .collect();
     assert_eq!(retries.len(), 2, "{stderr}");
     assert!(retries[0].contains("again in 0."), "{stderr}");
     assert!(!stderr.contains(PASSWORD) && !stdout.contains(PASSWORD));

@@ -63,7 +63,11 @@ async fn every_mode_against_every_server_setting() {
         let server = server(encryption);
         let pem = server.certificate_pem();
         let modes = [
-            ("unencrypted", json!({"mode": "unencrypted"}), [false, true, true, false]),
+            (
+                "unencrypted",
+                json!({"mode": "unencrypted"}),
+                [false, true, true, false],
+            ),
             (
                 "trust",
                 json!({"mode": "encrypted_trust_server_certificate"}),
@@ -74,7 +78,11 @@ async fn every_mode_against_every_server_setting() {
                 verify("encrypted_verify_certificate", &pem),
                 [false, true, true, false],
             ),
-            ("strict", verify("encrypted_strict", &pem), [false, true, true, true]),
+            (
+                "strict",
+                verify("encrypted_strict", &pem),
+                [false, true, true, true],
+            ),
         ];
         let column = [NotSupported, Off, Required, Strict]
             .iter()
@@ -98,7 +106,10 @@ async fn an_unknown_issuer_says_to_give_the_certificate() {
         let err = session(&config(&server, json!({"mode": mode})))
             .await
             .expect_err("the emulator's self-signed certificate is in no system store");
-        assert!(err.contains("not signed by a CA this machine trusts"), "{mode}: {err}");
+        assert!(
+            err.contains("not signed by a CA this machine trusts"),
+            "{mode}: {err}"
+        );
         assert!(err.contains("`ssl_mode.certificate`"), "{mode}: {err}");
     }
 }
@@ -127,7 +138,10 @@ async fn a_wrong_name_is_fixed_by_host_name_in_certificate() {
         let err = session(&config(&server, verify(mode, &cert)))
             .await
             .expect_err("the certificate is for sql.test, not 127.0.0.1");
-        assert!(err.contains("not issued for the name connected to"), "{err}");
+        assert!(
+            err.contains("not issued for the name connected to"),
+            "{err}"
+        );
         assert!(err.contains("sql.test"), "{err}");
         assert!(err.contains("`hostNameInCertificate`"), "{err}");
         let fixed = json!({"mode": mode, "certificate": cert,
@@ -146,15 +160,21 @@ async fn an_expired_certificate_is_named() {
             .encryption(Encryption::Required)
             .tls_identity(&cert, &key),
     );
-    let err = session(&config(&server, verify("encrypted_verify_certificate", &cert)))
-        .await
-        .expect_err("the certificate expired in 2002");
+    let err = session(&config(
+        &server,
+        verify("encrypted_verify_certificate", &cert),
+    ))
+    .await
+    .expect_err("the certificate expired in 2002");
     assert!(err.contains("has expired"), "{err}");
     // Trusting the server's certificate is the escape hatch the message names.
     assert!(err.contains("encrypted_trust_server_certificate"), "{err}");
-    session(&config(&server, json!({"mode": "encrypted_trust_server_certificate"})))
-        .await
-        .unwrap();
+    session(&config(
+        &server,
+        json!({"mode": "encrypted_trust_server_certificate"}),
+    ))
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

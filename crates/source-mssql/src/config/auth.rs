@@ -119,7 +119,10 @@ fn read_object(
                 Some(user) => user,
                 None => return Err(auth.missing("username", SQL_LOGIN)),
             };
-            Ok(sql_login(username, auth.secret("password")?.or(top_password)))
+            Ok(sql_login(
+                username,
+                auth.secret("password")?.or(top_password),
+            ))
         }
         "active_directory_service_principal" => {
             let client_id = auth.required_text("client_id", "the application (client) id")?;
@@ -175,7 +178,10 @@ fn read_mage(
     match name {
         "ActiveDirectoryServicePrincipal" => {
             let client_id = top_user.ok_or_else(|| {
-                top.missing("username", "the application (client) id of the service principal")
+                top.missing(
+                    "username",
+                    "the application (client) id of the service principal",
+                )
             })?;
             let client_secret = top_password
                 .filter(|s| !s.expose().is_empty())

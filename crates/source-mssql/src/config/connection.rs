@@ -140,7 +140,11 @@ mod tests {
     #[test]
     fn each_mode_sets_the_encryption_level() {
         let cases = [
-            (json!({"mode": "unencrypted"}), "encryption: Off", "bypass: true"),
+            (
+                json!({"mode": "unencrypted"}),
+                "encryption: Off",
+                "bypass: true",
+            ),
             (
                 json!({"mode": "encrypted_trust_server_certificate"}),
                 "encryption: Required",
@@ -151,7 +155,11 @@ mod tests {
                 "encryption: Required",
                 "bypass: false",
             ),
-            (json!({"mode": "encrypted_strict"}), "encryption: Strict", "bypass: false"),
+            (
+                json!({"mode": "encrypted_strict"}),
+                "encryption: Strict",
+                "bypass: false",
+            ),
         ];
         for (mode, level, bypass) in cases {
             let d = debug(&config(json!({"ssl_mode": mode})), None);
@@ -167,7 +175,10 @@ mod tests {
             "certificate": pem, "hostNameInCertificate": "sql.internal"}}));
         let d = debug(&c, None);
         assert!(d.contains("Bundle { len: "), "{d}");
-        assert!(d.contains("hostname_in_certificate: Some(\"sql.internal\")"), "{d}");
+        assert!(
+            d.contains("hostname_in_certificate: Some(\"sql.internal\")"),
+            "{d}"
+        );
     }
 
     #[test]

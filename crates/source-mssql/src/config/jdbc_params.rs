@@ -202,14 +202,18 @@ mod tests {
 
     #[test]
     fn encryption_properties() {
-        let p = JdbcParams::parse("encrypt=true&trustServerCertificate=TRUE&hostNameInCertificate=x.y")
-            .unwrap();
+        let p =
+            JdbcParams::parse("encrypt=true&trustServerCertificate=TRUE&hostNameInCertificate=x.y")
+                .unwrap();
         assert_eq!(p.encrypt, Some(Encrypt::True));
         assert_eq!(p.trust_server_certificate, Some(true));
         assert_eq!(p.host_name_in_certificate.as_deref(), Some("x.y"));
         let p = JdbcParams::parse("encrypt=strict").unwrap();
         assert_eq!(p.encrypt, Some(Encrypt::Strict));
-        assert_eq!(JdbcParams::parse("encrypt=optional").unwrap().encrypt, Some(Encrypt::False));
+        assert_eq!(
+            JdbcParams::parse("encrypt=optional").unwrap().encrypt,
+            Some(Encrypt::False)
+        );
     }
 
     #[test]
@@ -253,7 +257,10 @@ mod tests {
                 "`applicationName` must be 1 to 128 characters",
             ),
             ("justakey", "`justakey`, which is not a key=value pair"),
-            ("encrypt=sometimes", "`encrypt` must be true, false or strict"),
+            (
+                "encrypt=sometimes",
+                "`encrypt` must be true, false or strict",
+            ),
             (
                 "trustServerCertificate=1",
                 "`trustServerCertificate` must be true or false",

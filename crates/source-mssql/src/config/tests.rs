@@ -158,12 +158,18 @@ fn service_principal_needs_its_keys() {
     let msg = error(json!({"host": "h", "database": "d",
         "authentication": {"auth_type": "active_directory_service_principal",
             "client_id": "app-1", "client_secret": CLIENT_SECRET}}));
-    assert!(msg.contains("`authentication.tenant_id` is missing"), "{msg}");
+    assert!(
+        msg.contains("`authentication.tenant_id` is missing"),
+        "{msg}"
+    );
     assert!(!msg.contains(CLIENT_SECRET));
     let msg = error(json!({"host": "h", "database": "d",
         "authentication": {"auth_type": "active_directory_service_principal",
             "client_id": "app-1", "tenant_id": "t", "authority": "login.example"}}));
-    assert!(msg.contains("`authentication.client_secret` is missing"), "{msg}");
+    assert!(
+        msg.contains("`authentication.client_secret` is missing"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -172,8 +178,12 @@ fn mage_service_principal() {
         "username": "app-2", "password": CLIENT_SECRET, "tenant_id": "t-2",
         "authority": "https://login.microsoftonline.us/"});
     let c = Config::from_value(&value).unwrap();
-    let Authentication::ServicePrincipal { tenant_id, client_id, client_secret, authority } =
-        &c.authentication
+    let Authentication::ServicePrincipal {
+        tenant_id,
+        client_id,
+        client_secret,
+        authority,
+    } = &c.authentication
     else {
         panic!("{:?}", c.authentication)
     };
@@ -214,7 +224,10 @@ fn managed_identity_and_access_token() {
     let c = Config::from_value(&json!({"host": "h", "database": "d",
         "authentication": {"auth_type": "access_token", "access_token": "eyJ-TOKEN"}}))
     .unwrap();
-    assert_eq!(c.authentication, Authentication::AccessToken(Secret::new("eyJ-TOKEN")));
+    assert_eq!(
+        c.authentication,
+        Authentication::AccessToken(Secret::new("eyJ-TOKEN"))
+    );
     assert!(!format!("{c:?}").contains("eyJ-TOKEN"));
 }
 
@@ -267,13 +280,18 @@ fn azure_hosts_default_to_verified_unless_told() {
     );
     let mut told = azure.clone();
     told["ssl_mode"] = json!({"mode": "encrypted_trust_server_certificate"});
-    assert_eq!(Config::from_value(&told).unwrap().tls, Tls::TrustServerCertificate);
+    assert_eq!(
+        Config::from_value(&told).unwrap().tls,
+        Tls::TrustServerCertificate
+    );
 }
 
 #[test]
 fn certificate_must_be_pem() {
-    let msg = error(with(json!({"ssl_mode": {"mode": "encrypted_verify_certificate",
-        "certificate": "not a cert"}})));
+    let msg = error(with(
+        json!({"ssl_mode": {"mode": "encrypted_verify_certificate",
+        "certificate": "not a cert"}}),
+    ));
     assert!(msg.contains("is not a PEM certificate"), "{msg}");
     assert!(!msg.contains("not a cert"), "{msg}");
 }

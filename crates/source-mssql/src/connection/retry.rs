@@ -64,7 +64,10 @@ mod tests {
     fn waits_grow_to_the_cap_and_stay_jittered() {
         let mut backoff = Backoff::new(Duration::from_secs(3600));
         let waits: Vec<Duration> = (0..8).map(|_| backoff.next_wait().unwrap()).collect();
-        assert!(waits[0] >= Duration::from_millis(250) && waits[0] <= FIRST_WAIT, "{waits:?}");
+        assert!(
+            waits[0] >= Duration::from_millis(250) && waits[0] <= FIRST_WAIT,
+            "{waits:?}"
+        );
         assert!(waits[3] >= Duration::from_secs(2), "{waits:?}");
         assert!(waits.iter().all(|w| *w <= MAX_WAIT), "{waits:?}");
         assert!(waits[7] >= MAX_WAIT / 2, "{waits:?}");
