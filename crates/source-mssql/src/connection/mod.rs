@@ -16,11 +16,12 @@ mod network;
 mod retry;
 
 use crate::azure_ad::Credentials;
-use crate::config::Config;
+use crate::config::{Config, Tls};
 use crate::driver_error::connect_error;
 use crate::error::{Error, Result};
 use network::Network;
 use retry::Backoff;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 /// A connection's byte stream: a TCP socket, or a channel of an SSH tunnel.
@@ -42,6 +43,9 @@ pub struct Connector {
     config: Config,
     network: Network,
     credentials: Credentials,
+    /// The server offers no TLS, so even the login goes plain (see
+    /// `server_lacks_tls`); learnt by the first connection.
+    plain: AtomicBool,
 }
 
 impl Connector {
@@ -51,6 +55,7 @@ impl Connector {
             config: config.clone(),
             network: Network::open(config).await?,
             credentials: Credentials::new(&config.authentication, config.jdbc.login_timeout)?,
+            plain: AtomicBool::new(false),
         })
     }
 
@@ -106,21 +111,19 @@ impl Connector {
 
     async fn connect_to(&self, host: &str, port: u16) -> Result<Client, Attempt> {
         let address = format!("{host}:{port}");
-        let token = self
-            .credentials
-            .token()
-            .await
-            .map_err(|e| Attempt::Failed(e.into()))?;
-        let driver_config = self
-            .config
-            .driver_config(host, port, token.as_ref())
-            .map_err(|e| Attempt::Failed(e.into()))?;
-        let stream = self
-            .network
-            .stream(host, port, self.config.jdbc.login_timeout)
-            .await
-            .map_err(Attempt::Failed)?;
-        match tiberius::Client::connect(driver_config, stream.compat_write()).await {
+        let plain = self.plain.load(Ordering::Relaxed);
+        let mut result = self.login(host, port, plain).await?;
+        if let Err(e) = &result {
+            if !plain && self.server_lacks_tls(e) {
+                self.plain.store(true, Ordering::Relaxed);
+                eprintln!(
+                    "WARN source-mssql: SQL Server at {address} offers no encryption at all; \
+                     with ssl_mode unencrypted the login, password included, goes unencrypted"
+                );
+                result = self.login(host, port, true).await?;
+            }
+        }
+        match result {
             Ok(client) => Ok(client),
             Err(tiberius::error::Error::Routing { host, port }) => {
                 Err(Attempt::Redirect { host, port })
@@ -133,6 +136,45 @@ impl Connector {
                 Err(Attempt::Failed(failure))
             }
         }
+    }
+
+    /// Opens the stream and logs in; `plain`: without even login-only TLS.
+    async fn login(
+        &self,
+        host: &str,
+        port: u16,
+        plain: bool,
+    ) -> Result<tiberius::Result<Client>, Attempt> {
+        let token = self
+            .credentials
+            .token()
+            .await
+            .map_err(|e| Attempt::Failed(e.into()))?;
+        let mut driver_config = self
+            .config
+            .driver_config(host, port, token.as_ref())
+            .map_err(|e| Attempt::Failed(e.into()))?;
+        if plain {
+            driver_config.encryption(tiberius::EncryptionLevel::NotSupported);
+        }
+        let stream = self
+            .network
+            .stream(host, port, self.config.jdbc.login_timeout)
+            .await
+            .map_err(Attempt::Failed)?;
+        Ok(tiberius::Client::connect(driver_config, stream.compat_write()).await)
+    }
+
+    /// SQL Server encrypts the login even when asked not to, and the driver
+    /// insists on it; a server with no TLS at all (ENCRYPT_NOT_SUP) then
+    /// drops the handshake. With `unencrypted`, that server is served plain.
+    fn server_lacks_tls(&self, error: &tiberius::error::Error) -> bool {
+        self.config.tls == Tls::Unencrypted
+            && match error {
+                tiberius::error::Error::Io { message, .. } => message.contains("tls handshake"),
+                tiberius::error::Error::Tls(_) => true,
+                _ => false,
+            }
     }
 }
 
