@@ -75,7 +75,7 @@ pub fn report<W: Write>(out: &mut MessageWriter<W>, error: &Error) -> std::io::R
 }
 
 /// Loads the config, logs a warning naming what it ignores, and checks the
-/// driver can be configured from it (an encrypted mode fails here for now).
+/// driver can be configured from it.
 fn load_config<W: Write>(out: &mut MessageWriter<W>, path: &Path) -> Result<Config> {
     let config = Config::load(path)?;
     if let Some(warning) = config.ignored_warning() {

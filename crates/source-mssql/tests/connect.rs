@@ -158,6 +158,6 @@ fn retries_are_logged() {
         .filter(|l| l.contains("error 40613"))
         .collect();
     assert_eq!(retries.len(), 2, "{stderr}");
-    assert!(retries[0].contains("again in 0."), "{stderr}");
+    assert!(retries[0].contains("retrying in 0."), "{stderr}");
     assert!(!stderr.contains(PASSWORD) && !stdout.contains(PASSWORD));
 }

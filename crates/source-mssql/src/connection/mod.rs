@@ -74,17 +74,22 @@ impl Connector {
                 return Err(self.gave_up(failure.error, &backoff));
             };
             eprintln!(
-                "WARN source-mssql: connecting to {}:{} failed ({because}); try {} again in {:.1}s",
+                "WARN source-mssql: connecting to {}:{} failed ({because}); retrying in {:.1}s \
+                 (try {})",
                 self.config.host,
                 self.config.port,
-                backoff.tries + 1,
-                wait.as_secs_f64()
+                wait.as_secs_f64(),
+                backoff.tries + 1
             );
             tokio::time::sleep(wait).await;
         }
     }
 
+    /// The last error, saying how long it was retried (if it was).
     fn gave_up(&self, error: Error, backoff: &Backoff) -> Error {
+        if backoff.tries < 2 {
+            return error;
+        }
         let message = format!(
             "{} (gave up after {} tries in {:.0}s; `connect_retry_seconds` sets how long to keep \
              trying)",
