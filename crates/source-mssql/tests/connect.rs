@@ -161,3 +161,81 @@ fn retries_are_logged() {
     assert!(retries[0].contains("retrying in 0."), "{stderr}");
     assert!(!stderr.contains(PASSWORD) && !stdout.contains(PASSWORD));
 }
+
+/// Forwards connections to `server`, sending what each client sent when it
+/// closes.
+fn relay(server: std::net::SocketAddr) -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sent, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let (Ok(mut client), sent) = (client, sent.clone()) else {
+                return;
+            };
+            std::thread::spawn(move || {
+                let mut upstream = std::net::TcpStream::connect(server).unwrap();
+                let (mut client_back, mut upstream_back) =
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                // The server's close reaches the client, as it would directly.
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut upstream_back, &mut client_back);
+                    let _ = client_back.shutdown(std::net::Shutdown::Both);
+                });
+                let mut seen = Vec::new();
+                let mut buf = [0; 8192];
+                while let Ok(n @ 1..) = client.read(&mut buf) {
+                    seen.extend_from_slice(&buf[..n]);
+                    if upstream.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = sent.send(seen);
+            });
+        }
+    });
+    (port, received)
+}
+
+/// The TypeFlags byte of the first LOGIN7 packet (type 0x10) in `bytes`.
+fn login7_type_flags(bytes: &[u8]) -> Option<u8> {
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        if bytes[at] == 0x10 {
+            // After the 8-byte header: Length, TDSVersion, PacketSize,
+            // ClientProgVer, ClientPID, ConnectionID, OptionFlags1 and 2.
+            return bytes.get(at + 8 + 26).copied();
+        }
+        if length < 8 {
+            return None;
+        }
+        at += length;
+    }
+    None
+}
+
+/// `ApplicationIntent=ReadOnly` sets LOGIN7's fReadOnlyIntent bit on the
+/// wire (seen plain: the server offers no TLS, so the login is not encrypted).
+#[tokio::test]
+async fn read_only_intent_reaches_login7() {
+    let server = start(builder().encryption(mssql_emulator::Encryption::NotSupported));
+    for (params, read_only) in [("ApplicationIntent=ReadOnly", true), ("", false)] {
+        let (port, captured) = relay(server.addr());
+        let config = Config::from_value(&json!({
+            "host": "127.0.0.1", "port": port, "database": "shop", "username": USER,
+            "password": PASSWORD, "jdbc_url_params": params, "connect_retry_seconds": 0}))
+        .unwrap();
+        drop(connect(&config).await.unwrap());
+        // The first connection tries login-only TLS; the second goes plain.
+        let flags = std::iter::from_fn(|| captured.recv_timeout(Duration::from_secs(10)).ok())
+            .find_map(|bytes| login7_type_flags(&bytes))
+            .expect("a plain LOGIN7");
+        assert_eq!(
+            flags & 0x20 != 0,
+            read_only,
+            "{params}: TypeFlags {flags:#04x}"
+        );
+    }
+}
