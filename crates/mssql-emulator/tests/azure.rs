@@ -3,11 +3,10 @@
 //! to another server), and transient login errors a client must retry.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 mod common;
 
-use common::client::{config, connect_with, must_fail, server_code, Conn};
+use common::client::{config, connect_with, encrypted, first_row, must_fail, server_code, Conn};
 use mssql_emulator::{Emulator, EmulatorBuilder, Encryption, RunningEmulator};
 use tiberius::{AuthMethod, Config, EncryptionLevel};
 
@@ -20,35 +19,21 @@ fn builder() -> EmulatorBuilder {
         .encryption(Encryption::Required)
 }
 
-fn token_config(addr: SocketAddr, token: &str) -> Config {
-    let mut config = Config::new();
-    config.host(addr.ip());
-    config.port(addr.port());
-    config.authentication(AuthMethod::aad_token(token));
-    config.encryption(EncryptionLevel::Required);
-    config.trust_cert();
-    config.database("shop");
-    config.handshake_timeout(Some(Duration::from_secs(10)));
-    config
+fn password_config(addr: SocketAddr) -> Config {
+    encrypted(
+        config(addr, "sa", "Azure-Secret-1", Some("shop")),
+        EncryptionLevel::Required,
+    )
 }
 
-fn password_config(addr: SocketAddr) -> Config {
-    let mut config = config(addr, "sa", "Azure-Secret-1", Some("shop"));
-    config.encryption(EncryptionLevel::Required);
-    config.trust_cert();
-    config.handshake_timeout(Some(Duration::from_secs(10)));
+fn token_config(addr: SocketAddr, token: &str) -> Config {
+    let mut config = password_config(addr);
+    config.authentication(AuthMethod::aad_token(token));
     config
 }
 
 async fn login_name(client: &mut Conn) -> String {
-    let row = client
-        .simple_query("SELECT SUSER_SNAME(), DB_NAME()")
-        .await
-        .unwrap()
-        .into_row()
-        .await
-        .unwrap()
-        .unwrap();
+    let row = first_row(client, "SELECT SUSER_SNAME(), DB_NAME()").await;
     assert_eq!(row.get::<&str, _>(1), Some("shop"));
     row.get::<&str, _>(0).unwrap().to_string()
 }

@@ -145,3 +145,44 @@ fn a_login_without_password_is_refused() {
         .unwrap();
     assert!(stderr.contains("USER:PASSWORD"), "{stderr}");
 }
+
+/// Runs the emulator with flags that must stop it; its stderr.
+fn refused(args: &[&str]) -> String {
+    let mut child = emulator(args);
+    assert!(!wait(&mut child).success(), "{args:?} started");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+#[test]
+fn bad_tls_and_azure_flags_are_refused_clearly_without_echoing_tokens() {
+    fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        [&["--listen", "127.0.0.1:0", "--login", "sa:pw"][..], extra].concat()
+    }
+    let err = refused(&with(&["--encryption", "maybe"]));
+    assert!(
+        err.contains("not-supported, off, required or strict"),
+        "{err}"
+    );
+    let err = refused(&with(&["--fail-logins", "2:1205"]));
+    assert!(err.contains("1205") && err.contains("40613"), "{err}");
+    let err = refused(&with(&["--route-to", "replica"]));
+    assert!(err.contains("HOST:PORT"), "{err}");
+    let err = refused(&with(&["--accept-token", "eyJsecret-token-no-user"]));
+    assert!(err.contains("USER:TOKEN"), "{err}");
+    assert!(!err.contains("eyJsecret"), "the token was echoed: {err}");
+    let cert = temp_file("cert.pem", "not a certificate");
+    let err = refused(&with(&[
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        cert.to_str().unwrap(),
+    ]));
+    assert!(err.contains("certificate"), "{err}");
+}

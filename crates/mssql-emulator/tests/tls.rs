@@ -10,7 +10,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::client::{config, connect_with, Conn};
+use common::client::{config, connect_with, encrypted, first_row, Conn};
 use mssql_emulator::{Emulator, Encryption, RunningEmulator};
 use tiberius::{Config, EncryptionLevel};
 
@@ -25,23 +25,11 @@ fn start(encryption: Encryption) -> RunningEmulator {
 }
 
 fn client_config(addr: SocketAddr, level: EncryptionLevel) -> Config {
-    let mut config = config(addr, "sa", PASSWORD, None);
-    config.encryption(level);
-    config.trust_cert();
-    config.handshake_timeout(Some(Duration::from_secs(10)));
-    config
+    encrypted(config(addr, "sa", PASSWORD, None), level)
 }
 
 async fn select_marker(client: &mut Conn, marker: &str) -> String {
-    let sql = format!("SELECT N'{marker}'");
-    let row = client
-        .simple_query(sql)
-        .await
-        .unwrap()
-        .into_row()
-        .await
-        .unwrap()
-        .unwrap();
+    let row = first_row(client, &format!("SELECT N'{marker}'")).await;
     row.get::<&str, _>(0).unwrap().to_string()
 }
 

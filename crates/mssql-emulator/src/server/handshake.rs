@@ -74,27 +74,7 @@ pub fn handshake(
     if msg.ty == PacketType::PreLogin {
         let client = PreLogin::decode(&msg.payload)
             .map_err(|e| ConnError::Protocol(format!("malformed PRELOGIN: {e}")))?;
-        let (answer, settled) = answer_prelogin(&client, channel, config);
-        let mut bytes = Vec::new();
-        answer.encode(&mut bytes);
-        out.write(&bytes)?;
-        out.end_message()?;
-        let Some(settled) = settled else {
-            return Err(ConnError::Protocol(
-                "the client cannot encrypt (PRELOGIN ENCRYPTION = NOT_SUP) and this server \
-                 requires encryption (--encryption required): connection refused; connect \
-                 with encryption on (e.g. Encrypt=yes)"
-                    .into(),
-            ));
-        };
-        if matches!(settled, Channel::LoginOnly | Channel::Full) {
-            let mut socket = out.get_ref().socket().try_clone()?;
-            let tls = tls_handshake::in_prelogin(&mut socket, setup(config)?.in_prelogin())?;
-            let (r, w) = transport::tls(socket, tls)?;
-            reader = r;
-            out = Output::new(w, DEFAULT_PACKET_SIZE, spid);
-        }
-        channel = settled;
+        channel = exchange_prelogin(&client, channel, &mut reader, &mut out, config, spid)?;
         msg = match read_message(&mut reader)? {
             Some(msg) => msg,
             // A client that requires TLS hangs up after hearing there is none: say why.
@@ -135,6 +115,39 @@ pub fn handshake(
         login,
         tds_version,
     }))
+}
+
+/// Answers the client's PRELOGIN and, when TLS is settled, runs its handshake (switching
+/// `reader` and `out` to it): the channel LOGIN7 comes on.
+fn exchange_prelogin(
+    client: &PreLogin,
+    channel: Channel,
+    reader: &mut ReadHalf,
+    out: &mut Output<WriteHalf>,
+    config: &ServerConfig,
+    spid: u16,
+) -> Result<Channel, ConnError> {
+    let (answer, settled) = answer_prelogin(client, channel, config);
+    let mut bytes = Vec::new();
+    answer.encode(&mut bytes);
+    out.write(&bytes)?;
+    out.end_message()?;
+    let Some(settled) = settled else {
+        return Err(ConnError::Protocol(
+            "the client cannot encrypt (PRELOGIN ENCRYPTION = NOT_SUP) and this server \
+             requires encryption (--encryption required): connection refused; connect \
+             with encryption on (e.g. Encrypt=yes)"
+                .into(),
+        ));
+    };
+    if matches!(settled, Channel::LoginOnly | Channel::Full) {
+        let mut socket = out.get_ref().socket().try_clone()?;
+        let tls = tls_handshake::in_prelogin(&mut socket, setup(config)?.in_prelogin())?;
+        let (r, w) = transport::tls(socket, tls)?;
+        *reader = r;
+        *out = Output::new(w, DEFAULT_PACKET_SIZE, spid);
+    }
+    Ok(settled)
 }
 
 /// A TDS 8.0 client's TLS handshake, first on the socket.

@@ -10,7 +10,7 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 pub type Conn = Client<Compat<TcpStream>>;
 
-/// SQL authentication, no TLS (the emulator offers none yet).
+/// SQL authentication, no TLS (the client says it cannot encrypt; `tls.rs` tests TLS).
 pub fn config(addr: SocketAddr, user: &str, password: &str, database: Option<&str>) -> Config {
     let mut config = Config::new();
     config.host(addr.ip());
@@ -20,6 +20,15 @@ pub fn config(addr: SocketAddr, user: &str, password: &str, database: Option<&st
     if let Some(db) = database {
         config.database(db);
     }
+    config
+}
+
+/// Asks for TLS at `level`, trusting any certificate, with a bounded handshake (a server
+/// that stalls fails the test instead of hanging it).
+pub fn encrypted(mut config: Config, level: EncryptionLevel) -> Config {
+    config.encryption(level);
+    config.trust_cert();
+    config.handshake_timeout(Some(std::time::Duration::from_secs(10)));
     config
 }
 
@@ -34,6 +43,18 @@ pub async fn connect_with(config: Config) -> tiberius::Result<Conn> {
 pub async fn run(client: &mut Conn, sql: &str) -> tiberius::Result<()> {
     client.simple_query(sql).await?.into_results().await?;
     Ok(())
+}
+
+/// The first row of a batch that must return one.
+pub async fn first_row(client: &mut Conn, sql: &str) -> tiberius::Row {
+    client
+        .simple_query(sql)
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no row from {sql}"))
 }
 
 /// The error of a result that must be one (clients are not `Debug`, so no `expect_err`).
