@@ -84,17 +84,16 @@ impl Bastion {
                      supports (it offers {theirs:?}); enable a current one on the bastion"
                 ))
             }
-            SessionError::Ssh(e @ (russh::Error::Version | russh::Error::HUP)) => {
-                Error::config(format!(
-                    "{address} did not answer as an SSH server ({e}); check \
-                     `tunnel_method.tunnel_host` and `tunnel_port` (the bastion's SSH port, \
-                     usually 22, not SQL Server's)"
-                ))
-            }
-            SessionError::Ssh(russh::Error::IO(e)) => Error::config(format!(
-                "the SSH bastion at {address} closed the connection during the handshake \
-                 ({e}); check `tunnel_method.tunnel_host` and `tunnel_port` (the bastion's SSH \
-                 port, not SQL Server's)"
+            SessionError::Ssh(russh::Error::Version) => Error::config(format!(
+                "{address} did not answer as an SSH server; check `tunnel_method.tunnel_host` \
+                 and `tunnel_port` (the bastion's SSH port, usually 22, not SQL Server's)"
+            )),
+            SessionError::Ssh(
+                e @ (russh::Error::Disconnect | russh::Error::HUP | russh::Error::IO(_)),
+            ) => Error::config(format!(
+                "{address} closed the connection before the SSH handshake finished ({e}); \
+                 check `tunnel_method.tunnel_host` and `tunnel_port` (the bastion's SSH port, \
+                 usually 22, not SQL Server's), and that the bastion lets this machine connect"
             )),
             SessionError::Ssh(e) => Error::transient(format!(
                 "the SSH handshake with the bastion at {address} failed: {e}; retry, and if it \
