@@ -56,6 +56,16 @@ pub fn query_error(error: &tiberius::error::Error) -> Error {
     with_driver_text(classified, error)
 }
 
+/// Azure SQL's "try again" answers to a login: the database is moving,
+/// starting, busy or throttled. Worth retrying at connect, with backoff.
+pub const TRANSIENT_LOGIN_ERRORS: [u32; 9] =
+    [40613, 40197, 40501, 49918, 49919, 49920, 4221, 10928, 10929];
+
+/// Whether a login that failed with server error `code` may pass if retried.
+pub fn is_transient_login(code: u32) -> bool {
+    TRANSIENT_LOGIN_ERRORS.contains(&code)
+}
+
 /// Sorts a server error by its number (sys.messages' `message_id`).
 pub fn server_error(code: u32, message: &str) -> Error {
     match code {
