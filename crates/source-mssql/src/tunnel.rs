@@ -86,6 +86,16 @@ impl SshTunnel {
         &self.fingerprint
     }
 
+    /// Says which bastion the connections go through and its host key, to
+    /// be logged once per sync.
+    pub fn opened_note(&self) -> String {
+        format!(
+            "SSH tunnel open through {}:{}; the bastion's host key is {} (pin it with \
+             `tunnel_method.known_host_key`)",
+            self.bastion.host, self.bastion.port, self.fingerprint
+        )
+    }
+
     /// A new channel to host:port as seen from the bastion.
     pub async fn stream(&self, host: &str, port: u16) -> Result<TunnelStream> {
         let open = self.session.channel_open_direct_tcpip(

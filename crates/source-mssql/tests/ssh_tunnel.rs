@@ -1,11 +1,15 @@
 //! The SSH tunnel against a real OpenSSH server: every kind of key and a
 //! password log in, the driver reaches the emulator through the channels
-//! (many at once over one session), and each mistake a user can make
-//! fails with an error that says what to do and shows no secret.
+//! (many at once over one session), each mistake a user can make fails
+//! with an error that says what to do and shows no secret, and the real
+//! binary runs `check` and `read` through it.
 
+mod common;
 mod sshd;
 
-use mssql_emulator::{Emulator, RunningEmulator};
+use common::{emulator as emulator_with, DATABASE, PASSWORD, USER};
+use mssql_emulator::RunningEmulator;
+use serde_json::{json, Value};
 use source_mssql::config::{Secret, Tunnel};
 use source_mssql::tunnel::{HostKeyPin, SshTunnel};
 use source_mssql::Error;
@@ -15,20 +19,13 @@ use std::time::Duration;
 use tiberius::{AuthMethod, EncryptionLevel};
 use tokio_util::compat::TokioAsyncWriteCompatExt;
 
-const USER: &str = "reader";
-const PASSWORD: &str = "Db-Pa55-never-shown";
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn emulator() -> RunningEmulator {
-    Emulator::builder()
-        .login(USER, PASSWORD)
-        .database("shop")
-        .init_sql(
-            "USE shop\nGO\nCREATE TABLE items (id INT PRIMARY KEY, name NVARCHAR(20));\n\
-             INSERT INTO items VALUES (1, N'one'), (2, N'two'), (3, N'three');",
-        )
-        .start("127.0.0.1:0")
-        .unwrap_or_else(|e| panic!("the emulator starts: {e}"))
+    emulator_with(
+        "CREATE TABLE dbo.items (id INT PRIMARY KEY, name NVARCHAR(20));\n\
+         INSERT INTO dbo.items VALUES (1, N'one'), (2, N'two'), (3, N'three');",
+    )
 }
 
 fn key_tunnel(sshd: &Sshd, key: &KeyPair, pin: Option<&str>) -> Tunnel {
@@ -59,7 +56,7 @@ async fn name_of(tunnel: &SshTunnel, server: &RunningEmulator, id: i32) -> Strin
     let mut config = tiberius::Config::new();
     config.host("127.0.0.1");
     config.port(port);
-    config.database("shop");
+    config.database(DATABASE);
     config.authentication(AuthMethod::sql_server(USER, PASSWORD));
     config.encryption(EncryptionLevel::NotSupported);
     let mut client = tiberius::Client::connect(config, stream.compat_write())
@@ -339,4 +336,87 @@ async fn unreachable_targets_and_bastions_are_named() {
         panic!("the bastion never answered")
     };
     assert!(err.message.contains("within 1 s"), "{}", err.message);
+}
+
+/// The binary's config for the emulator through the bastion.
+fn tunnel_config(server: &RunningEmulator, sshd: &Sshd, key: &KeyPair, pin: &str) -> String {
+    let tunnel = json!({"tunnel_method": "SSH_KEY_AUTH", "tunnel_host": "127.0.0.1",
+                        "tunnel_port": sshd.port, "tunnel_user": SSH_USER,
+                        "ssh_key": key.private, "known_host_key": pin});
+    common::config(server, json!({"tunnel_method": tunnel}))
+}
+
+/// Stdout and stderr show no line of the private key.
+fn assert_key_hidden(run: &common::Run, key: &KeyPair) {
+    for line in key.private.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!run.stdout.contains(line), "stdout shows the key");
+        assert!(!run.stderr.contains(line), "stderr shows the key");
+    }
+}
+
+#[test]
+fn the_binary_checks_and_reads_through_the_tunnel() {
+    if !sshd::available() {
+        return;
+    }
+    let key = keygen("ecdsa", true, "");
+    let sshd = Sshd::start(Options {
+        authorized: vec![&key],
+        ..Options::default()
+    });
+    // SQL Server is reached only through the bastion: the config names
+    // the emulator, and sshd connects to it.
+    let server = emulator();
+    let config = tunnel_config(&server, &sshd, &key, &sshd.host_key.public);
+
+    let check = common::run(&["check", "--config", &config]);
+    check.assert_success();
+    let status = &check.of_type("CONNECTION_STATUS")[0]["connectionStatus"];
+    assert_eq!(status, &json!({"status": "SUCCEEDED"}));
+    assert_key_hidden(&check, &key);
+    // The fingerprint is logged once, for a pin.
+    let note = format!("the bastion's host key is {}", sshd.host_key.fingerprint);
+    assert_eq!(check.stderr.matches(&note).count(), 1, "{}", check.stderr);
+
+    let catalog = common::catalog(&[("dbo", "items", "full_refresh", None)]);
+    let read = common::run(&["read", "--config", &config, "--catalog", &catalog]);
+    read.assert_success();
+    assert_eq!(
+        read.records(),
+        vec![
+            json!({"id": 1, "name": "one"}),
+            json!({"id": 2, "name": "two"}),
+            json!({"id": 3, "name": "three"}),
+        ]
+    );
+    assert_key_hidden(&read, &key);
+    // Every connection of both commands went through sshd.
+    let log = sshd.log();
+    assert_eq!(log.matches("Accepted publickey").count(), 2, "{log}");
+}
+
+#[test]
+fn the_binary_refuses_a_bastion_with_another_host_key() {
+    if !sshd::available() {
+        return;
+    }
+    let key = keygen("ed25519", false, "");
+    let sshd = Sshd::start(Options {
+        authorized: vec![&key],
+        ..Options::default()
+    });
+    let server = emulator();
+    let other = keygen("ed25519", false, "");
+    let config = tunnel_config(&server, &sshd, &key, &other.fingerprint);
+    let check = common::run(&["check", "--config", &config]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    let status = &check.of_type("CONNECTION_STATUS")[0]["connectionStatus"];
+    assert_eq!(status["status"], "FAILED");
+    let message = status["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&sshd.host_key.fingerprint) && message.contains(&other.fingerprint),
+        "{message}"
+    );
+    assert_eq!(check.error()["failure_type"], Value::from("config_error"));
+    assert_key_hidden(&check, &key);
 }
