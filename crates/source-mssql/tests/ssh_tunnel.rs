@@ -13,11 +13,11 @@ use serde_json::{json, Value};
 use source_mssql::config::{Secret, Tunnel};
 use source_mssql::tunnel::{HostKeyPin, SshTunnel};
 use source_mssql::Error;
-use sshd::{keygen, KeyPair, Options, Sshd, SSH_PASSWORD, SSH_USER};
+use sshd::{keygen, Form, KeyPair, Options, Sshd, SSH_PASSWORD, SSH_USER};
 use std::sync::Arc;
 use std::time::Duration;
 use tiberius::{AuthMethod, EncryptionLevel};
-use tokio_util::compat::TokioAsyncWriteCompatExt;
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -51,18 +51,8 @@ fn password_tunnel(sshd: &Sshd, password: &str) -> Tunnel {
 /// Logs in to the emulator through a new channel and reads `items`' name
 /// for `id`.
 async fn name_of(tunnel: &SshTunnel, server: &RunningEmulator, id: i32) -> String {
-    let port = server.addr().port();
-    let stream = tunnel.stream("127.0.0.1", port).await.expect("a channel");
-    let mut config = tiberius::Config::new();
-    config.host("127.0.0.1");
-    config.port(port);
-    config.database(DATABASE);
-    config.authentication(AuthMethod::sql_server(USER, PASSWORD));
-    config.encryption(EncryptionLevel::NotSupported);
-    let mut client = tiberius::Client::connect(config, stream.compat_write())
+    let row = client(tunnel, server)
         .await
-        .expect("login through the tunnel");
-    let row = client
         .query("SELECT name FROM items WHERE id = @P1", &[&id])
         .await
         .expect("query")
@@ -73,10 +63,58 @@ async fn name_of(tunnel: &SshTunnel, server: &RunningEmulator, id: i32) -> Strin
     row.get::<&str, _>(0).expect("a name").to_string()
 }
 
+type Client = tiberius::Client<Compat<source_mssql::tunnel::TunnelStream>>;
+
+/// A driver logged in to the emulator through a new channel.
+async fn client(tunnel: &SshTunnel, server: &RunningEmulator) -> Client {
+    let port = server.addr().port();
+    let stream = tunnel.stream("127.0.0.1", port).await.expect("a channel");
+    let mut config = tiberius::Config::new();
+    config.host("127.0.0.1");
+    config.port(port);
+    config.database(DATABASE);
+    config.authentication(AuthMethod::sql_server(USER, PASSWORD));
+    config.encryption(EncryptionLevel::NotSupported);
+    tiberius::Client::connect(config, stream.compat_write())
+        .await
+        .expect("login through the tunnel")
+}
+
+/// An sshd that knows one fresh Ed25519 key, or None where sshd can't run
+/// (never under CI: see `sshd::available`).
+fn bastion(forwarding: bool) -> Option<(Sshd, KeyPair)> {
+    if !sshd::available() {
+        return None;
+    }
+    let key = keygen("ed25519", Form::OpenSsh, "");
+    let sshd = Sshd::start(Options {
+        authorized: vec![&key],
+        forwarding,
+    });
+    Some((sshd, key))
+}
+
+async fn open(tunnel: &Tunnel, sshd: &Sshd) -> SshTunnel {
+    SshTunnel::open(tunnel, TIMEOUT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\nsshd: {}", sshd.log()))
+}
+
 async fn open_err(tunnel: &Tunnel) -> Error {
     match SshTunnel::open(tunnel, TIMEOUT).await {
         Ok(_) => panic!("the tunnel opened: {tunnel:?}"),
         Err(e) => e,
+    }
+}
+
+/// The error's message says each of `parts`.
+fn assert_says(error: &Error, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            error.message.contains(part),
+            "{part:?} is not in: {}",
+            error.message
+        );
     }
 }
 
@@ -99,22 +137,24 @@ async fn each_kind_of_key_reaches_the_server() {
         return;
     }
     let keys = [
-        ("rsa", false),
-        ("rsa", true),
-        ("ed25519", false),
-        ("ecdsa", false),
-        ("ecdsa", true),
+        ("rsa", Form::OpenSsh),
+        ("rsa", Form::Pem),
+        ("rsa", Form::Pkcs8),
+        ("ed25519", Form::OpenSsh),
+        ("ecdsa", Form::OpenSsh),
+        ("ecdsa", Form::Pem),
+        ("ecdsa", Form::Pkcs8),
     ]
-    .map(|(kind, pem)| (kind, pem, keygen(kind, pem, "")));
+    .map(|(kind, form)| (kind, form, keygen(kind, form, "")));
     let sshd = Sshd::start(Options {
         authorized: keys.iter().map(|(_, _, k)| k).collect(),
         ..Options::default()
     });
     let server = emulator();
-    for (kind, pem, key) in &keys {
+    for (kind, form, key) in &keys {
         let tunnel = SshTunnel::open(&key_tunnel(&sshd, key, None), TIMEOUT)
             .await
-            .unwrap_or_else(|e| panic!("{kind} (PEM: {pem}): {e}\n{}", sshd.log()));
+            .unwrap_or_else(|e| panic!("{kind} ({form:?}): {e}\n{}", sshd.log()));
         assert_eq!(tunnel.host_key_fingerprint(), sshd.host_key.fingerprint);
         assert_eq!(name_of(&tunnel, &server, 2).await, "two", "{kind}");
     }
@@ -122,20 +162,11 @@ async fn each_kind_of_key_reaches_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_connections_share_one_session() {
-    if !sshd::available() {
+    let Some((sshd, key)) = bastion(true) else {
         return;
-    }
-    let key = keygen("ed25519", false, "");
-    let sshd = Sshd::start(Options {
-        authorized: vec![&key],
-        ..Options::default()
-    });
+    };
     let server = Arc::new(emulator());
-    let tunnel = Arc::new(
-        SshTunnel::open(&key_tunnel(&sshd, &key, None), TIMEOUT)
-            .await
-            .unwrap(),
-    );
+    let tunnel = Arc::new(open(&key_tunnel(&sshd, &key, None), &sshd).await);
     let tasks: Vec<_> = (0..12)
         .map(|n| {
             let (tunnel, server) = (tunnel.clone(), server.clone());
@@ -153,6 +184,49 @@ async fn many_connections_share_one_session() {
     assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
 }
 
+/// Results and parameters larger than the SSH window (2 MiB) cross the
+/// channel both ways, on connections that share the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_values_cross_the_channel_both_ways() {
+    let Some((sshd, key)) = bastion(true) else {
+        return;
+    };
+    let server = Arc::new(emulator());
+    let tunnel = Arc::new(open(&key_tunnel(&sshd, &key, None), &sshd).await);
+    // 3 MB as UTF-16 each way (slow only in debug builds).
+    const CHARS: usize = 1_500_000;
+    let tasks: Vec<_> = (0..2)
+        .map(|n| {
+            let (tunnel, server) = (tunnel.clone(), server.clone());
+            tokio::spawn(async move {
+                let mut client = client(&tunnel, &server).await;
+                let sent = "abc".repeat(CHARS / 3) + &n.to_string();
+                let sql = "SELECT CAST(LEN(@P1) AS BIGINT), \
+                           REPLICATE(CAST(@P2 AS NVARCHAR(MAX)), @P3)";
+                let row = client
+                    .query(sql, &[&sent.as_str(), &"xyz", &(CHARS as i32 / 3)])
+                    .await
+                    .expect("query")
+                    .into_row()
+                    .await
+                    .expect("a result")
+                    .expect("a row");
+                let length = row.get::<i64, _>(0);
+                let echoed = row.get::<&str, _>(1).expect("a string").to_string();
+                (length, echoed)
+            })
+        })
+        .collect();
+    for task in tasks {
+        // A stalled window would hang here rather than fail.
+        let done = tokio::time::timeout(Duration::from_secs(120), task).await;
+        let (length, echoed) = done.expect("the transfer stalled").unwrap();
+        assert_eq!(length, Some(CHARS as i64 + 1));
+        assert_eq!(echoed.len(), CHARS);
+        assert!(echoed.starts_with("xyzxyz") && echoed.ends_with("xyz"));
+    }
+}
+
 #[tokio::test]
 async fn a_password_logs_in_and_a_wrong_one_is_refused() {
     if !sshd::available() {
@@ -160,72 +234,52 @@ async fn a_password_logs_in_and_a_wrong_one_is_refused() {
     }
     let sshd = Sshd::start(Options::default());
     let server = emulator();
-    let tunnel = SshTunnel::open(&password_tunnel(&sshd, SSH_PASSWORD), TIMEOUT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
+    let tunnel = open(&password_tunnel(&sshd, SSH_PASSWORD), &sshd).await;
     assert_eq!(name_of(&tunnel, &server, 3).await, "three");
 
     let wrong = "Not-the-password-9";
     let err = open_err(&password_tunnel(&sshd, wrong)).await;
-    assert!(
-        err.message.contains("refused the password")
-            && err.message.contains("`tunnel_method.tunnel_user_password`")
-            && err.message.contains(SSH_USER),
-        "{}",
-        err.message
-    );
+    let parts = [
+        "refused the password",
+        "`tunnel_method.tunnel_user_password`",
+    ];
+    assert_says(&err, &parts);
+    assert_says(&err, &[SSH_USER]);
     assert_no_secret(&err, &[wrong, SSH_PASSWORD]);
 }
 
 #[tokio::test]
 async fn a_key_the_bastion_does_not_know_is_refused_clearly() {
-    if !sshd::available() {
+    let Some((sshd, _known)) = bastion(true) else {
         return;
-    }
-    let (known, unknown) = (keygen("ed25519", false, ""), keygen("rsa", false, ""));
-    let sshd = Sshd::start(Options {
-        authorized: vec![&known],
-        ..Options::default()
-    });
+    };
+    let unknown = keygen("rsa", Form::OpenSsh, "");
     let err = open_err(&key_tunnel(&sshd, &unknown, None)).await;
-    assert!(
-        err.message
-            .contains("refused the key in `tunnel_method.ssh_key`")
-            && err.message.contains(&unknown.fingerprint)
-            && err.message.contains("authorized_keys"),
-        "{}",
-        err.message
-    );
+    let parts = [
+        "refused the key in `tunnel_method.ssh_key`",
+        "authorized_keys",
+    ];
+    assert_says(&err, &parts);
+    assert_says(&err, &[&unknown.fingerprint, SSH_USER]);
     assert_no_secret(&err, &[&unknown.private]);
 }
 
 #[tokio::test]
 async fn a_pinned_host_key_is_enforced() {
-    if !sshd::available() {
+    let Some((sshd, key)) = bastion(true) else {
         return;
-    }
-    let key = keygen("ed25519", false, "");
-    let sshd = Sshd::start(Options {
-        authorized: vec![&key],
-        ..Options::default()
-    });
+    };
     let server = emulator();
     // The key line and the fingerprint both pin it.
     for pin in [&sshd.host_key.public, &sshd.host_key.fingerprint] {
-        let tunnel = SshTunnel::open(&key_tunnel(&sshd, &key, Some(pin)), TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("pinned by {pin}: {e}"));
+        let tunnel = open(&key_tunnel(&sshd, &key, Some(pin)), &sshd).await;
         assert_eq!(name_of(&tunnel, &server, 1).await, "one");
     }
-    let other = keygen("ed25519", false, "");
+    let other = keygen("ed25519", Form::OpenSsh, "");
     let err = open_err(&key_tunnel(&sshd, &key, Some(&other.public))).await;
-    assert!(
-        err.message.contains(&sshd.host_key.fingerprint)
-            && err.message.contains(&other.fingerprint)
-            && err.message.contains("`tunnel_method.known_host_key`"),
-        "{}",
-        err.message
-    );
+    let fingerprints = [&sshd.host_key.fingerprint, &other.fingerprint];
+    assert_says(&err, &fingerprints.map(String::as_str));
+    assert_says(&err, &["`tunnel_method.known_host_key`", "ssh-keyscan"]);
     // Refused before logging in: only the two pinned tunnels logged in.
     let logins = sshd.log().matches("Accepted publickey").count();
     assert_eq!(logins, 2, "{}", sshd.log());
@@ -233,109 +287,71 @@ async fn a_pinned_host_key_is_enforced() {
 
 #[tokio::test]
 async fn keys_that_cannot_be_used_say_why() {
-    if !sshd::available() {
+    let Some((sshd, _)) = bastion(true) else {
         return;
-    }
-    let sshd = Sshd::start(Options::default());
-    let encrypted = keygen("ed25519", false, "a passphrase");
+    };
+    let encrypted = keygen("ed25519", Form::OpenSsh, "a passphrase");
     let err = open_err(&key_tunnel(&sshd, &encrypted, None)).await;
-    assert!(err.message.contains("passphrase"), "{}", err.message);
+    assert_says(&err, &["passphrase", "ssh-keygen -p"]);
     assert_no_secret(&err, &[&encrypted.private]);
 
-    let mut truncated = keygen("ecdsa", true, "");
+    let mut truncated = keygen("ecdsa", Form::Pem, "");
     truncated.private = truncated.private[..truncated.private.len() / 2].to_string();
     let err = open_err(&key_tunnel(&sshd, &truncated, None)).await;
-    assert!(
-        err.message.contains("OpenSSH form") && err.message.contains("PEM form"),
-        "{}",
-        err.message
-    );
+    assert_says(&err, &["OpenSSH form", "PEM form"]);
     assert_no_secret(&err, &[&truncated.private]);
 }
 
 #[tokio::test]
 async fn a_bastion_that_does_not_forward_says_so() {
-    if !sshd::available() {
+    let Some((sshd, key)) = bastion(false) else {
         return;
-    }
-    let key = keygen("ed25519", false, "");
-    let sshd = Sshd::start(Options {
-        authorized: vec![&key],
-        forwarding: false,
-    });
+    };
     let server = emulator();
-    let tunnel = SshTunnel::open(&key_tunnel(&sshd, &key, None), TIMEOUT)
-        .await
-        .unwrap();
-    let port = server.addr().port();
-    let Err(err) = tunnel.stream("127.0.0.1", port).await else {
+    let tunnel = open(&key_tunnel(&sshd, &key, None), &sshd).await;
+    let Err(err) = tunnel.stream("127.0.0.1", server.addr().port()).await else {
         panic!("AllowTcpForwarding is no")
     };
-    assert!(
-        err.message.contains("administratively prohibited")
-            && err.message.contains("AllowTcpForwarding"),
-        "{}",
-        err.message
-    );
+    assert_says(&err, &["administratively prohibited", "AllowTcpForwarding"]);
 }
 
 #[tokio::test]
 async fn unreachable_targets_and_bastions_are_named() {
-    if !sshd::available() {
+    let Some((sshd, key)) = bastion(true) else {
         return;
-    }
-    let key = keygen("ed25519", false, "");
-    let sshd = Sshd::start(Options {
-        authorized: vec![&key],
-        ..Options::default()
-    });
-    let tunnel = SshTunnel::open(&key_tunnel(&sshd, &key, None), TIMEOUT)
-        .await
-        .unwrap();
+    };
+    let tunnel = open(&key_tunnel(&sshd, &key, None), &sshd).await;
     let closed = sshd::free_port();
     let Err(err) = tunnel.stream("127.0.0.1", closed).await else {
         panic!("nothing listens on {closed}")
     };
-    assert!(
-        err.message.contains(&format!(
-            "could not connect to SQL Server at 127.0.0.1:{closed}"
-        )),
-        "{}",
-        err.message
-    );
+    let expected = format!("could not connect to SQL Server at 127.0.0.1:{closed}");
+    assert_says(&err, &[&expected]);
 
+    let mut elsewhere = key_tunnel(&sshd, &key, None);
+    let mut bastion_at = |port: u16| {
+        if let Tunnel::SshKey { port: p, .. } = &mut elsewhere {
+            *p = port;
+        }
+        elsewhere.clone()
+    };
     // No bastion at all.
-    let mut nowhere = key_tunnel(&sshd, &key, None);
-    if let Tunnel::SshKey { port, .. } = &mut nowhere {
-        *port = closed;
-    }
-    let err = open_err(&nowhere).await;
-    assert!(
-        err.message.contains(&format!(
-            "cannot reach the SSH bastion at 127.0.0.1:{closed}"
-        )),
-        "{}",
-        err.message
-    );
+    let err = open_err(&bastion_at(closed)).await;
+    let expected = format!("cannot reach the SSH bastion at 127.0.0.1:{closed}");
+    assert_says(&err, &[&expected]);
 
     // SQL Server's port given for the bastion's.
     let server = emulator();
-    if let Tunnel::SshKey { port, .. } = &mut nowhere {
-        *port = server.addr().port();
-    }
-    let err = open_err(&nowhere).await;
-    assert!(err.message.contains("SSH"), "{}", err.message);
-    assert!(err.message.contains("tunnel_port"), "{}", err.message);
+    let err = open_err(&bastion_at(server.addr().port())).await;
+    assert_says(&err, &["SSH", "tunnel_port"]);
 
     // A bastion that accepts the connection and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    if let Tunnel::SshKey { port, .. } = &mut nowhere {
-        *port = silent.local_addr().unwrap().port();
-    }
-    let Err(err) = SshTunnel::open(&nowhere, Duration::from_secs(1)).await else {
+    let silent = bastion_at(silent.local_addr().unwrap().port());
+    let Err(err) = SshTunnel::open(&silent, Duration::from_secs(1)).await else {
         panic!("the bastion never answered")
     };
-    assert!(err.message.contains("within 1 s"), "{}", err.message);
+    assert_says(&err, &["within 1 s"]);
 }
 
 /// The binary's config for the emulator through the bastion.
@@ -356,16 +372,10 @@ fn assert_key_hidden(run: &common::Run, key: &KeyPair) {
 
 #[test]
 fn the_binary_checks_and_reads_through_the_tunnel() {
-    if !sshd::available() {
+    let Some((sshd, key)) = bastion(true) else {
         return;
-    }
-    let key = keygen("ecdsa", true, "");
-    let sshd = Sshd::start(Options {
-        authorized: vec![&key],
-        ..Options::default()
-    });
-    // SQL Server is reached only through the bastion: the config names
-    // the emulator, and sshd connects to it.
+    };
+    // The config names the emulator as SQL Server; sshd connects to it.
     let server = emulator();
     let config = tunnel_config(&server, &sshd, &key, &sshd.host_key.public);
 
@@ -390,33 +400,27 @@ fn the_binary_checks_and_reads_through_the_tunnel() {
         ]
     );
     assert_key_hidden(&read, &key);
-    // Every connection of both commands went through sshd.
+    // Both commands went through sshd, one session each.
     let log = sshd.log();
     assert_eq!(log.matches("Accepted publickey").count(), 2, "{log}");
 }
 
 #[test]
 fn the_binary_refuses_a_bastion_with_another_host_key() {
-    if !sshd::available() {
+    let Some((sshd, key)) = bastion(true) else {
         return;
-    }
-    let key = keygen("ed25519", false, "");
-    let sshd = Sshd::start(Options {
-        authorized: vec![&key],
-        ..Options::default()
-    });
+    };
     let server = emulator();
-    let other = keygen("ed25519", false, "");
+    let other = keygen("ed25519", Form::OpenSsh, "");
     let config = tunnel_config(&server, &sshd, &key, &other.fingerprint);
     let check = common::run(&["check", "--config", &config]);
     assert_eq!(check.code, 1, "{}", check.stdout);
     let status = &check.of_type("CONNECTION_STATUS")[0]["connectionStatus"];
     assert_eq!(status["status"], "FAILED");
     let message = status["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains(&sshd.host_key.fingerprint) && message.contains(&other.fingerprint),
-        "{message}"
-    );
+    for fingerprint in [&sshd.host_key.fingerprint, &other.fingerprint] {
+        assert!(message.contains(fingerprint.as_str()), "{message}");
+    }
     assert_eq!(check.error()["failure_type"], Value::from("config_error"));
     assert_key_hidden(&check, &key);
 }

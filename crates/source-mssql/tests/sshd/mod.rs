@@ -103,9 +103,20 @@ pub struct KeyPair {
     pub fingerprint: String,
 }
 
-/// `kind` is ssh-keygen's `-t` (rsa, ed25519, ecdsa); `pem` asks for the
-/// PEM form (`-m PEM`) instead of OpenSSH's; `passphrase` encrypts it.
-pub fn keygen(kind: &str, pem: bool, passphrase: &str) -> KeyPair {
+/// The forms a private key file takes (ssh-keygen's `-m`).
+#[derive(Debug, Clone, Copy)]
+pub enum Form {
+    /// `-----BEGIN OPENSSH PRIVATE KEY-----`
+    OpenSsh,
+    /// `-----BEGIN RSA PRIVATE KEY-----` or `-----BEGIN EC PRIVATE KEY-----`
+    Pem,
+    /// `-----BEGIN PRIVATE KEY-----`
+    Pkcs8,
+}
+
+/// `kind` is ssh-keygen's `-t` (rsa, ed25519, ecdsa); `passphrase`, when
+/// not empty, encrypts the key.
+pub fn keygen(kind: &str, form: Form, passphrase: &str) -> KeyPair {
     let dir = temp_dir(&format!("key-{kind}"));
     let path = dir.join("id");
     let mut args = vec!["-q", "-t", kind, "-N", passphrase, "-C", "tunnel-test"];
@@ -113,8 +124,10 @@ pub fn keygen(kind: &str, pem: bool, passphrase: &str) -> KeyPair {
         // Smaller than the default only to keep the tests quick.
         args.extend(["-b", "2048"]);
     }
-    if pem {
-        args.extend(["-m", "PEM"]);
+    match form {
+        Form::OpenSsh => {}
+        Form::Pem => args.extend(["-m", "PEM"]),
+        Form::Pkcs8 => args.extend(["-m", "PKCS8"]),
     }
     let status = Command::new("ssh-keygen")
         .args(&args)
