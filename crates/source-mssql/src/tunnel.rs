@@ -144,7 +144,8 @@ impl<'a> Endpoint<'a> {
             pin: self.pin.cloned(),
             seen: seen.clone(),
         };
-        let mut session = client::connect_stream(Arc::new(client_config()), tcp, check)
+        let config = client_config(self.pin);
+        let mut session = client::connect_stream(Arc::new(config), tcp, check)
             .await
             .map_err(|e| self.bastion.handshake_failed(e))?;
         let fingerprint = seen
@@ -200,10 +201,15 @@ impl<'a> Endpoint<'a> {
     }
 }
 
-fn client_config() -> client::Config {
+fn client_config(pin: Option<&HostKeyPin>) -> client::Config {
+    let mut preferred = russh::Preferred::default();
+    if let Some(algorithms) = pin.and_then(HostKeyPin::host_key_algorithms) {
+        preferred.key = algorithms.into();
+    }
     client::Config {
         keepalive_interval: Some(KEEPALIVE),
         nodelay: true,
+        preferred,
         ..Default::default()
     }
 }
@@ -222,17 +228,21 @@ impl client::Handler for HostKeyCheck {
         &mut self,
         key: &PublicKeyOrCertificate,
     ) -> Result<bool, SessionError> {
-        let presented = match key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => host_key::fingerprint(key),
-            PublicKeyOrCertificate::Certificate(cert) => {
-                host_key::fingerprint_data(cert.public_key())
+        let (presented, algorithm) = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => {
+                (host_key::fingerprint(key), key.algorithm())
             }
+            PublicKeyOrCertificate::Certificate(cert) => (
+                host_key::fingerprint_data(cert.public_key()),
+                cert.algorithm(),
+            ),
         };
         // A rekey shows the same key again; the first one is the one logged.
         let _ = self.seen.set(presented);
         match &self.pin {
             Some(pin) if !pin.matches(&presented) => Err(SessionError::HostKeyMismatch {
                 presented,
+                algorithm: algorithm.as_str().to_string(),
                 pinned: pin.shown(),
             }),
             _ => Ok(true),

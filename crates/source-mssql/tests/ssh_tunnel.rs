@@ -90,6 +90,7 @@ fn bastion(forwarding: bool) -> Option<(Sshd, KeyPair)> {
     let sshd = Sshd::start(Options {
         authorized: vec![&key],
         forwarding,
+        ..Options::default()
     });
     Some((sshd, key))
 }
@@ -283,6 +284,31 @@ async fn a_pinned_host_key_is_enforced() {
     // Refused before logging in: only the two pinned tunnels logged in.
     let logins = sshd.log().matches("Accepted publickey").count();
     assert_eq!(logins, 2, "{}", sshd.log());
+}
+
+/// A bastion with an Ed25519 and an RSA host key shows the RSA one when
+/// it is the one pinned by its key line.
+#[tokio::test]
+async fn the_pinned_type_of_host_key_is_asked_for() {
+    if !sshd::available() {
+        return;
+    }
+    let key = keygen("ed25519", Form::OpenSsh, "");
+    let sshd = Sshd::start(Options {
+        authorized: vec![&key],
+        rsa_host_key: true,
+        ..Options::default()
+    });
+    let rsa = sshd.rsa_host_key.as_ref().expect("an RSA host key");
+    // Unpinned, Ed25519 is preferred.
+    let tunnel = open(&key_tunnel(&sshd, &key, None), &sshd).await;
+    assert_eq!(tunnel.host_key_fingerprint(), sshd.host_key.fingerprint);
+    let tunnel = open(&key_tunnel(&sshd, &key, Some(&rsa.public)), &sshd).await;
+    assert_eq!(tunnel.host_key_fingerprint(), rsa.fingerprint);
+    // A bare fingerprint doesn't say its type; the error names the type shown.
+    let err = open_err(&key_tunnel(&sshd, &key, Some(&rsa.fingerprint))).await;
+    let shown = format!("ssh-ed25519 host key {}", sshd.host_key.fingerprint);
+    assert_says(&err, &[&shown, &rsa.fingerprint]);
 }
 
 #[tokio::test]

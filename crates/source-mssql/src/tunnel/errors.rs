@@ -17,6 +17,8 @@ pub enum SessionError {
     Ssh(russh::Error),
     HostKeyMismatch {
         presented: Fingerprint,
+        /// The presented key's type (`ssh-ed25519`...).
+        algorithm: String,
         pinned: String,
     },
 }
@@ -70,12 +72,16 @@ impl Bastion {
     pub fn handshake_failed(&self, error: SessionError) -> Error {
         let address = self.address();
         match error {
-            SessionError::HostKeyMismatch { presented, pinned } => Error::config(format!(
-                "the SSH bastion at {address} presented the host key {presented}, but \
-                 `tunnel_method.known_host_key` pins {pinned}; if the bastion's key was \
-                 replaced on purpose, pin the new one (`ssh-keyscan -p {} {}` prints it), \
-                 otherwise something between here and the bastion may be intercepting the \
-                 connection",
+            SessionError::HostKeyMismatch {
+                presented,
+                algorithm,
+                pinned,
+            } => Error::config(format!(
+                "the SSH bastion at {address} presented the {algorithm} host key {presented}, \
+                 but `tunnel_method.known_host_key` pins {pinned}; if the bastion's key was \
+                 replaced on purpose, pin the new one (`ssh-keyscan -p {} {}` prints its key \
+                 lines), otherwise something between here and the bastion may be intercepting \
+                 the connection",
                 self.port, self.host
             )),
             SessionError::Ssh(russh::Error::NoCommonAlgo { kind, theirs, .. }) => {

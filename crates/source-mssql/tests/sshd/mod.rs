@@ -167,6 +167,8 @@ fn read(path: &Path) -> String {
 pub struct Options<'a> {
     pub authorized: Vec<&'a KeyPair>,
     pub forwarding: bool,
+    /// Also an RSA host key, besides the Ed25519 one.
+    pub rsa_host_key: bool,
 }
 
 impl Default for Options<'_> {
@@ -174,6 +176,7 @@ impl Default for Options<'_> {
         Self {
             authorized: Vec::new(),
             forwarding: true,
+            rsa_host_key: false,
         }
     }
 }
@@ -185,18 +188,14 @@ pub struct Sshd {
     dir: PathBuf,
     /// The host key's public line and fingerprint.
     pub host_key: KeyPair,
+    pub rsa_host_key: Option<KeyPair>,
 }
 
 impl Sshd {
     pub fn start(options: Options) -> Sshd {
         let dir = temp_dir("sshd");
-        let host_key = dir.join("host_ed25519");
-        let status = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-            .arg(&host_key)
-            .status()
-            .expect("ssh-keygen runs");
-        assert!(status.success(), "ssh-keygen for the host key: {status}");
+        let host_key = host_keygen(&dir, "ed25519");
+        let rsa_host_key = options.rsa_host_key.then(|| host_keygen(&dir, "rsa"));
         let authorized: Vec<&str> = options
             .authorized
             .iter()
@@ -217,16 +216,12 @@ impl Sshd {
             .stderr(log)
             .spawn()
             .expect("sshd starts");
-        let host = KeyPair {
-            private: String::new(),
-            public: read(&host_key.with_extension("pub")).trim().to_string(),
-            fingerprint: fingerprint(&host_key.with_extension("pub")),
-        };
         let mut sshd = Sshd {
             child,
             port,
             dir,
-            host_key: host,
+            host_key,
+            rsa_host_key,
         };
         sshd.wait_until_listening();
         sshd
@@ -260,12 +255,38 @@ impl Drop for Sshd {
     }
 }
 
+/// A host key in `dir`: its public line and fingerprint (sshd reads the
+/// private half from `host_KIND`).
+fn host_keygen(dir: &Path, kind: &str) -> KeyPair {
+    let path = dir.join(format!("host_{kind}"));
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", kind, "-N", "", "-f"])
+        .arg(&path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(
+        status.success(),
+        "ssh-keygen for the {kind} host key: {status}"
+    );
+    let public = path.with_extension("pub");
+    KeyPair {
+        private: String::new(),
+        public: read(&public).trim().to_string(),
+        fingerprint: fingerprint(&public),
+    }
+}
+
 fn sshd_config(dir: &Path, port: u16, options: &Options) -> String {
-    let dir = dir.display();
     let forwarding = if options.forwarding { "yes" } else { "no" };
+    let rsa = match options.rsa_host_key {
+        true => format!("HostKey {}/host_rsa\n", dir.display()),
+        false => String::new(),
+    };
+    let dir = dir.display();
     format!(
         "ListenAddress 127.0.0.1:{port}\n\
          HostKey {dir}/host_ed25519\n\
+         {rsa}\
          PidFile {dir}/sshd.pid\n\
          AuthorizedKeysFile {dir}/authorized_keys\n\
          StrictModes no\n\
