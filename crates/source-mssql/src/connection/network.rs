@@ -40,7 +40,7 @@ impl Network {
         if let Some(tunnel) = &tunnel {
             // Stderr is the log of both protocols (Airbyte's platform keeps
             // it, a Singer tap logs there); stdout carries only messages.
-            eprintln!("INFO {}", tunnel.opened_note());
+            eprintln!("INFO source-mssql: {}", tunnel.opened_note());
         }
         Ok(Self { tunnel })
     }
