@@ -21,6 +21,8 @@ pub struct LoginRequest {
     pub language: String,
     /// The connection's server process id, as `@@SPID` returns it.
     pub spid: u16,
+    /// The listener already knows who this is (an accepted fed-auth token): no password.
+    pub preauthenticated: bool,
 }
 
 /// What the protocol side needs from the SQL side.
@@ -120,7 +122,9 @@ impl Backend for EngineBackend {
     type Session = Session;
 
     fn login(&self, login: &LoginRequest) -> Result<Session, SqlError> {
-        self.credentials.check(&login.user, &login.password)?;
+        if !login.preauthenticated {
+            self.credentials.check(&login.user, &login.password)?;
+        }
         let database = if login.database.is_empty() {
             &self.default_database
         } else {

@@ -17,6 +17,10 @@
 //! - [`backend`]: the trait between the protocol and SQL, and its engine implementation.
 //! - [`server`]: the listener and the protocol over any backend.
 //! - [`init`]: initialisation scripts (`GO`-separated batches).
+//!
+//! TLS, Azure AD tokens, Azure redirects and transient login errors are set on the builder
+//! too ([`EmulatorBuilder::encryption`], [`EmulatorBuilder::accept_token`],
+//! [`EmulatorBuilder::route_to`], [`EmulatorBuilder::fail_logins`]).
 
 pub mod backend;
 pub mod init;
@@ -31,7 +35,11 @@ use tsql_engine::{Engine, EngineOptions, SqlError};
 
 use backend::{Credentials, EngineBackend, LoginRequest};
 use init::{split_batches, ErrorCollector};
-use server::{ServerConfig, ServerHandle};
+pub use server::Encryption;
+use server::{
+    AcceptedTokens, InjectedFailures, LoginPolicy, ServerConfig, ServerHandle, TlsSetup,
+    INJECTABLE_ERRORS,
+};
 
 /// Why the emulator could not start.
 #[derive(Debug)]
@@ -44,6 +52,8 @@ pub enum StartError {
         location: String,
         error: SqlError,
     },
+    /// A setting cannot work (a bad certificate or key, an unknown error number to inject).
+    Config(String),
 }
 
 impl fmt::Display for StartError {
@@ -52,6 +62,7 @@ impl fmt::Display for StartError {
             StartError::Io(e) => write!(f, "{e}"),
             StartError::Engine(e) => write!(f, "cannot open the engine: {e}"),
             StartError::Init { location, error } => write!(f, "{location}: {error}"),
+            StartError::Config(text) => f.write_str(text),
         }
     }
 }
@@ -80,6 +91,21 @@ struct Script {
     text: String,
 }
 
+/// A certificate and key in PEM, as given; the key stays out of `Debug`.
+#[derive(Clone)]
+struct TlsIdentity {
+    cert_pem: String,
+    key_pem: String,
+}
+
+impl fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("cert_pem_len", &self.cert_pem.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// How to start an emulator.
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorBuilder {
@@ -89,6 +115,11 @@ pub struct EmulatorBuilder {
     scripts: Vec<Script>,
     data_dir: Option<PathBuf>,
     server_name: Option<String>,
+    encryption: Encryption,
+    tls_identity: Option<TlsIdentity>,
+    tokens: AcceptedTokens,
+    route: Option<(String, u16)>,
+    failures: Option<InjectedFailures>,
 }
 
 impl EmulatorBuilder {
@@ -140,6 +171,79 @@ impl EmulatorBuilder {
         self
     }
 
+    /// What the server does about TLS; [`Encryption::Off`] (login-only encryption for
+    /// clients that can encrypt, as SQL Server) unless set.
+    pub fn encryption(mut self, e: Encryption) -> Self {
+        self.encryption = e;
+        self
+    }
+
+    /// The certificate (or chain, leaf first) and private key to serve, in PEM; without
+    /// it, a self-signed certificate for `localhost` and `127.0.0.1` is made at start.
+    pub fn tls_identity(mut self, cert_pem: &str, key_pem: &str) -> Self {
+        self.tls_identity = Some(TlsIdentity {
+            cert_pem: cert_pem.to_string(),
+            key_pem: key_pem.to_string(),
+        });
+        self
+    }
+
+    /// Accepts this Azure AD access token (LOGIN7's federated authentication) as `user`;
+    /// any other token fails with 18456. With at least one token, PRELOGIN answers
+    /// FEDAUTHREQUIRED with 1.
+    pub fn accept_token(mut self, token: &str, user: &str) -> Self {
+        self.tokens.insert(token, user);
+        self
+    }
+
+    /// Answers every login with a routing ENVCHANGE to `host:port` (Azure SQL's redirect
+    /// connection policy) and closes the connection: the client reconnects there.
+    pub fn route_to(mut self, host: &str, port: u16) -> Self {
+        self.route = Some((host.to_string(), port));
+        self
+    }
+
+    /// The first `count` logins fail with SQL Server's error `error_number` (its text,
+    /// severity and state), later ones go on as usual. Known numbers: Azure's transient
+    /// login errors 40613, 40197, 40501, 49918, 49919, 49920, 4221, 10928, 10929, and the
+    /// permanent 18456 and 4060; another number makes `start` fail.
+    pub fn fail_logins(mut self, count: u32, error_number: i32) -> Self {
+        self.failures = Some(InjectedFailures {
+            count,
+            error_number,
+        });
+        self
+    }
+
+    /// The certificate the server will serve, made now if none was given; `None` when
+    /// encryption is not supported.
+    fn tls_setup(&self) -> Result<Option<Arc<TlsSetup>>, StartError> {
+        if self.encryption == Encryption::NotSupported {
+            return Ok(None);
+        }
+        let setup = match &self.tls_identity {
+            Some(id) => TlsSetup::from_pem(&id.cert_pem, &id.key_pem),
+            None => TlsSetup::self_signed(),
+        };
+        setup.map(|s| Some(Arc::new(s))).map_err(StartError::Config)
+    }
+
+    fn login_policy(&self) -> Result<LoginPolicy, StartError> {
+        if let Some(f) = self.failures {
+            if !INJECTABLE_ERRORS.contains(&f.error_number) {
+                return Err(StartError::Config(format!(
+                    "cannot inject login error {}: known numbers are {INJECTABLE_ERRORS:?}",
+                    f.error_number
+                )));
+            }
+        }
+        Ok(LoginPolicy::new(
+            self.tokens.clone(),
+            self.route.clone(),
+            self.failures,
+        ))
+    }
+
     /// Opens the engine, runs the init scripts and starts listening on `addr`
     /// (port 0 picks a free port: see [`RunningEmulator::addr`]).
     pub fn start(self, addr: impl ToSocketAddrs) -> Result<RunningEmulator, StartError> {
@@ -147,6 +251,8 @@ impl EmulatorBuilder {
             .server_name
             .clone()
             .unwrap_or_else(|| "localhost".to_string());
+        let tls = self.tls_setup()?;
+        let login = Arc::new(self.login_policy()?);
         let engine = Engine::open(EngineOptions {
             data_dir: self.data_dir.clone(),
             databases: self.databases.clone(),
@@ -174,10 +280,18 @@ impl EmulatorBuilder {
             backend,
             ServerConfig {
                 server_name,
+                encryption: self.encryption,
+                tls: tls.clone(),
+                login: Arc::clone(&login),
                 ..ServerConfig::default()
             },
         )?;
-        Ok(RunningEmulator { handle, engine })
+        Ok(RunningEmulator {
+            handle,
+            engine,
+            tls,
+            login,
+        })
     }
 }
 
@@ -217,6 +331,8 @@ fn run_scripts(engine: &Arc<Engine>, scripts: &[Script]) -> Result<(), StartErro
 pub struct RunningEmulator {
     handle: ServerHandle,
     engine: Arc<Engine>,
+    tls: Option<Arc<TlsSetup>>,
+    login: Arc<LoginPolicy>,
 }
 
 impl RunningEmulator {
@@ -228,6 +344,20 @@ impl RunningEmulator {
     /// The engine behind the server (for tests that look at its state directly).
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    /// The certificate it serves, in PEM (empty with [`Encryption::NotSupported`]): what
+    /// a client trusts to verify this server.
+    pub fn certificate_pem(&self) -> String {
+        self.tls
+            .as_ref()
+            .map(|t| t.certificate_pem().to_string())
+            .unwrap_or_default()
+    }
+
+    /// LOGIN7 messages received so far (failed and routed logins included).
+    pub fn login_attempts(&self) -> u32 {
+        self.login.attempts()
     }
 
     /// Stops accepting connections and closes the open ones.

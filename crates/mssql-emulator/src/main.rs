@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 
 use clap::Parser;
-use mssql_emulator::Emulator;
+use mssql_emulator::{Emulator, Encryption};
 
 #[derive(Parser, Debug)]
 #[command(version, about = "A SQL Server (TDS 7.4) emulator on SQLite")]
@@ -32,6 +32,33 @@ struct Args {
     /// Where the databases are kept (default: a temporary place, gone at exit).
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
+    /// TLS: not-supported (never), off (login packet only for clients that can encrypt,
+    /// all of it for those that ask; SQL Server's default), required (everything after
+    /// PRELOGIN), strict (TDS 8.0: TLS first, ALPN tds/8.0).
+    #[arg(long, value_name = "MODE", default_value = "off")]
+    encryption: Encryption,
+    /// The certificate to serve, PEM (leaf first); default: a self-signed one for
+    /// localhost and 127.0.0.1, made at start.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert, PEM.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Writes the certificate served (PEM) to this file once started, for clients that
+    /// verify it.
+    #[arg(long, value_name = "FILE")]
+    write_certificate: Option<PathBuf>,
+    /// An Azure AD access token the server accepts, and the user it logs in as, as
+    /// USER:TOKEN (repeatable); other tokens fail with 18456.
+    #[arg(long = "accept-token", value_name = "USER:TOKEN")]
+    tokens: Vec<String>,
+    /// Answers every login with a routing ENVCHANGE to HOST:PORT (Azure SQL's redirect).
+    #[arg(long, value_name = "HOST:PORT")]
+    route_to: Option<String>,
+    /// The first COUNT logins fail with SQL Server's error NUMBER, as COUNT:NUMBER
+    /// (40613, 40197, 40501, 49918, 49919, 49920, 4221, 10928, 10929, 18456, 4060).
+    #[arg(long, value_name = "COUNT:NUMBER")]
+    fail_logins: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +94,35 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(data) = &args.data {
         builder = builder.data_file(data);
     }
+    builder = builder.encryption(args.encryption);
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let read = |flag: &str, path: &PathBuf| {
+            std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
+        };
+        builder = builder.tls_identity(&read("--tls-cert", cert)?, &read("--tls-key", key)?);
+    }
+    for entry in &args.tokens {
+        // The token itself never goes into a message.
+        let (user, token) = entry
+            .split_once(':')
+            .filter(|(user, token)| !user.is_empty() && !token.is_empty())
+            .ok_or("--accept-token: expected USER:TOKEN")?;
+        builder = builder.accept_token(token, user);
+    }
+    if let Some(route) = &args.route_to {
+        let (host, port) = route
+            .rsplit_once(':')
+            .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)))
+            .ok_or_else(|| format!("--route-to {route}: expected HOST:PORT"))?;
+        builder = builder.route_to(host, port);
+    }
+    if let Some(spec) = &args.fail_logins {
+        let (count, number) = spec
+            .split_once(':')
+            .and_then(|(c, n)| Some((c.parse::<u32>().ok()?, n.parse::<i32>().ok()?)))
+            .ok_or_else(|| format!("--fail-logins {spec}: expected COUNT:NUMBER, e.g. 2:40613"))?;
+        builder = builder.fail_logins(count, number);
+    }
 
     let (stop_tx, stop_rx) = mpsc::channel();
     ctrlc::set_handler(move || {
@@ -75,6 +131,10 @@ fn run(args: Args) -> Result<(), String> {
     .map_err(|e| format!("cannot install the signal handler: {e}"))?;
 
     let server = builder.start(&args.listen).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.write_certificate {
+        std::fs::write(path, server.certificate_pem())
+            .map_err(|e| format!("--write-certificate {}: {e}", path.display()))?;
+    }
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening {}", server.addr()).map_err(|e| e.to_string())?;
     stdout.flush().map_err(|e| e.to_string())?;

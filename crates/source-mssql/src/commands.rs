@@ -75,7 +75,7 @@ pub fn report<W: Write>(out: &mut MessageWriter<W>, error: &Error) -> std::io::R
 }
 
 /// Loads the config, logs a warning naming what it ignores, and checks the
-/// driver can be configured from it (an encrypted mode fails here for now).
+/// driver can be configured from it.
 fn load_config<W: Write>(out: &mut MessageWriter<W>, path: &Path) -> Result<Config> {
     let config = Config::load(path)?;
     if let Some(warning) = config.ignored_warning() {
@@ -130,12 +130,13 @@ mod tests {
         let spec = spec_value().unwrap();
         let mut found = 0;
         visit(&spec, &mut |key, schema| {
-            if ["password", "tunnel_user_password", "ssh_key", "certificate"].contains(&key) {
+            let secrets = ["password", "tunnel_user_password", "ssh_key", "certificate"];
+            if secrets.contains(&key) || ["client_secret", "access_token"].contains(&key) {
                 assert_eq!(schema["airbyte_secret"], true, "`{key}` is not secret");
                 found += 1;
             }
         });
-        assert_eq!(found, 6);
+        assert_eq!(found, 9);
     }
 
     fn visit(value: &serde_json::Value, f: &mut impl FnMut(&str, &serde_json::Value)) {

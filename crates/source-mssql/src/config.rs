@@ -7,12 +7,16 @@
 //! warning rather than refused, since older and newer Airbyte versions add
 //! keys of their own.
 
+mod auth;
 mod connection;
 mod jdbc_params;
 mod reader;
+mod tls;
 
-pub use jdbc_params::{ApplicationIntent, JdbcParams, MAX_PACKET_SIZE};
+pub use auth::{Authentication, DEFAULT_AUTHORITY, DEFAULT_MSI_ENDPOINT};
+pub use jdbc_params::{ApplicationIntent, Encrypt, JdbcParams, MAX_PACKET_SIZE};
 pub(crate) use reader::kind as json_kind;
+pub use tls::{Tls, Verify};
 
 use crate::error::{Error, Result};
 use crate::tunnel::HostKeyPin;
@@ -26,6 +30,9 @@ const DEFAULT_PORT: u16 = 1433;
 const DEFAULT_SCHEMA: &str = "dbo";
 const DEFAULT_CHECKPOINT_SECONDS: u64 = 300;
 const DEFAULT_SSH_PORT: u16 = 22;
+/// How long connecting keeps retrying Azure's "try again" answers by
+/// default: long enough for a serverless database to resume.
+const DEFAULT_CONNECT_RETRY_SECONDS: u64 = 60;
 
 /// A password, key or token. Its `Debug` shows no part of it, so a config
 /// can be logged or put in an error without leaking it.
@@ -46,31 +53,6 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"***\"")
-    }
-}
-
-/// How the connection to the server is encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Tls {
-    #[default]
-    Unencrypted,
-    /// Encrypted, but any certificate is accepted: for testing only.
-    TrustServerCertificate,
-    VerifyCertificate {
-        host_name_in_certificate: Option<String>,
-        /// PEM of the server's certificate or its CA; marked secret in the spec.
-        certificate: Option<Secret>,
-    },
-}
-
-impl Tls {
-    /// The name the spec gives this mode.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Tls::Unencrypted => "unencrypted",
-            Tls::TrustServerCertificate => "encrypted_trust_server_certificate",
-            Tls::VerifyCertificate { .. } => "encrypted_verify_certificate",
-        }
     }
 }
 
@@ -101,8 +83,10 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub database: String,
+    /// The SQL login; with a token, who the token is for (for messages).
     pub username: String,
     pub password: Secret,
+    pub authentication: Authentication,
     /// The schemas whose tables are synced, without duplicates.
     pub schemas: Vec<String>,
     pub jdbc: JdbcParams,
@@ -114,6 +98,9 @@ pub struct Config {
     /// Also emit a STATE after this many rows.
     pub checkpoint_rows: Option<u64>,
     pub tunnel: Tunnel,
+    /// How long connecting retries transient failures (`connect_retry_seconds`);
+    /// zero: no retry.
+    pub connect_retry: Duration,
     /// Dotted names of config keys this source does not know, for a warning.
     pub unknown_keys: Vec<String>,
 }
@@ -191,13 +178,13 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
         .integer("port", 1, 65535)?
         .map_or(DEFAULT_PORT, |p| p as u16);
     let database = top.required_text("database", "the name of the database to read")?;
-    let (username, password) = read_login(top, unknown)?;
+    let login = auth::read_login(top, unknown)?;
     let schemas = read_schemas(top)?;
     let jdbc = match top.string("jdbc_url_params")? {
         Some(text) => JdbcParams::parse(&text)?,
         None => JdbcParams::default(),
     };
-    let tls = read_tls(top, unknown)?;
+    let tls = tls::read_tls(top, unknown, &host, &jdbc)?;
     read_replication(top, unknown)?;
     let concurrency = top.integer("concurrency", 1, 1024)?.unwrap_or(1) as usize;
     let checkpoint_seconds = top
@@ -207,12 +194,16 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
         .integer("checkpoint_interval_rows", 1, i64::MAX)?
         .map(|n| n as u64);
     let tunnel = read_tunnel(top, unknown)?;
+    let connect_retry = top
+        .integer("connect_retry_seconds", 0, 3600)?
+        .map_or(DEFAULT_CONNECT_RETRY_SECONDS, |s| s as u64);
     Ok(Config {
         host,
         port,
         database,
-        username,
-        password,
+        username: login.username,
+        password: login.password,
+        authentication: login.authentication,
         schemas,
         jdbc,
         tls,
@@ -220,47 +211,9 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
         checkpoint_interval: Duration::from_secs(checkpoint_seconds),
         checkpoint_rows,
         tunnel,
+        connect_retry: Duration::from_secs(connect_retry),
         unknown_keys: Vec::new(),
     })
-}
-
-/// The SQL login: `authentication` when given, else the top-level
-/// `username` (or PostHog's `user`) and `password`.
-fn read_login(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<(String, Secret)> {
-    let top_user = match (top.text("username")?, top.text("user")?) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(Error::config(
-                "config: `username` and `user` name different logins; keep one",
-            ))
-        }
-        (a, b) => a.or(b),
-    };
-    let top_password = top.secret("password")?;
-    let Some(mut auth) = top.object("authentication")? else {
-        let user = top_user.ok_or_else(|| {
-            top.missing("username", "the SQL Server login to read the database with")
-        })?;
-        return Ok((user, top_password.unwrap_or_default()));
-    };
-    let auth_type = auth.text("auth_type")?;
-    if let Some(other) = auth_type.as_deref().filter(|t| *t != "sql_password") {
-        return Err(Error::config(format!(
-            "config: `authentication.auth_type` is \"{other}\", which this source does not \
-             support; use \"sql_password\" with a SQL Server login"
-        )));
-    }
-    let user = match auth.text("username")?.or(top_user) {
-        Some(user) => user,
-        None => {
-            return Err(auth.missing("username", "the SQL Server login to read the database with"))
-        }
-    };
-    let password = auth
-        .secret("password")?
-        .or(top_password)
-        .unwrap_or_default();
-    auth.finish(unknown);
-    Ok((user, password))
 }
 
 fn read_schemas(top: &mut ObjectReader) -> Result<Vec<String>> {
@@ -298,53 +251,6 @@ fn read_schemas(top: &mut ObjectReader) -> Result<Vec<String>> {
         }
     }
     Ok(unique)
-}
-
-/// Encryption from `ssl_mode` (discriminator `mode`) or Airbyte 4.x's
-/// `ssl_method` (discriminator `ssl_method`); both may be given if they agree.
-fn read_tls(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Tls> {
-    let mode = match top.object("ssl_mode")? {
-        Some(obj) => Some(read_tls_object(obj, "mode", unknown)?),
-        None => None,
-    };
-    let method = match top.object("ssl_method")? {
-        Some(obj) => Some(read_tls_object(obj, "ssl_method", unknown)?),
-        None => None,
-    };
-    match (mode, method) {
-        (Some(a), Some(b)) if a != b => Err(Error::config(format!(
-            "config: `ssl_mode` is {} but `ssl_method` is {}; keep `ssl_mode`",
-            a.name(),
-            b.name()
-        ))),
-        (a, b) => Ok(a.or(b).unwrap_or_default()),
-    }
-}
-
-fn read_tls_object(mut obj: ObjectReader, tag: &str, unknown: &mut Vec<String>) -> Result<Tls> {
-    let name = obj.text(tag)?.ok_or_else(|| {
-        obj.missing(
-            tag,
-            "unencrypted, encrypted_trust_server_certificate or encrypted_verify_certificate",
-        )
-    })?;
-    let tls = match name.as_str() {
-        "unencrypted" => Tls::Unencrypted,
-        "encrypted_trust_server_certificate" => Tls::TrustServerCertificate,
-        "encrypted_verify_certificate" => Tls::VerifyCertificate {
-            host_name_in_certificate: obj.text("hostNameInCertificate")?,
-            certificate: obj.secret("certificate")?,
-        },
-        other => {
-            return Err(Error::config(format!(
-                "config: `{}` is \"{other}\"; use unencrypted, \
-                 encrypted_trust_server_certificate or encrypted_verify_certificate",
-                obj.name(tag)
-            )))
-        }
-    };
-    obj.finish(unknown);
-    Ok(tls)
 }
 
 /// Only STANDARD (cursor-based) replication exists here; CDC is refused

@@ -9,6 +9,10 @@ use tiberius::error::IoErrorKind;
 /// An error while connecting and logging in to `address` (`host:port`).
 pub fn connect_error(error: &tiberius::error::Error, address: &str) -> Error {
     let classified = match error {
+        tiberius::error::Error::Tls(message) => tls_error(address, message),
+        tiberius::error::Error::Io { message, .. } if message.contains("certificate") => {
+            tls_error(address, message)
+        }
         tiberius::error::Error::Io { kind, message } => match kind {
             IoErrorKind::ConnectionRefused
             | IoErrorKind::NotFound
@@ -23,13 +27,57 @@ pub fn connect_error(error: &tiberius::error::Error, address: &str) -> Error {
                 "the connection to SQL Server at {address} failed while logging in: {message}"
             )),
         },
-        tiberius::error::Error::Tls(message) => Error::config(format!(
-            "the TLS handshake with SQL Server at {address} failed ({message}); \
-             check `ssl_mode` and the server's certificate"
-        )),
         other => query_error(other),
     };
     with_driver_text(classified, error)
+}
+
+/// A failed TLS handshake, said as which certificate problem it is and
+/// which `ssl_mode` option fixes it. The driver's text is rustls's.
+fn tls_error(address: &str, driver_text: &str) -> Error {
+    let text = driver_text.to_ascii_lowercase();
+    let fix_trust = "or, on a network you trust, use the mode encrypted_trust_server_certificate";
+    let problem = if text.contains("expired") {
+        format!("the server's certificate has expired (or this machine's clock is wrong); renew it on the server, {fix_trust}")
+    } else if text.contains("notvalidyet") || text.contains("not valid yet") {
+        format!("the server's certificate is not valid yet (is this machine's clock right?); {fix_trust}")
+    } else if text.contains("not valid for name") || text.contains("notvalidforname") {
+        let names = driver_text
+            .split("is only valid for ")
+            .nth(1)
+            .and_then(|names| names.split(". ").next())
+            .map(|names| format!(" (it is issued for {})", names.trim().trim_end_matches('.')))
+            .unwrap_or_default();
+        format!(
+            "the server's certificate is not issued for the name connected to{names}; set \
+             `hostNameInCertificate` in `ssl_mode` to the name it is issued for, or connect \
+             with that name as `host`"
+        )
+    } else if [
+        "unknownissuer",
+        "unknown issuer",
+        "unsupportedsignaturealgorithm",
+        "badsignature",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
+    {
+        // webpki reports a chain it could not build from the system's roots
+        // as the last candidate's problem, often a signature algorithm.
+        format!(
+            "the server's certificate is not signed by a CA this machine trusts (a self-signed \
+             certificate?); put the server's or its CA's PEM in `ssl_mode.certificate`, {fix_trust}"
+        )
+    } else if text.contains("certificate") {
+        format!("the server's certificate was rejected; check it, or put its CA's PEM in `ssl_mode.certificate`, {fix_trust}")
+    } else {
+        "check that the server supports the chosen `ssl_mode` (encrypted_strict needs SQL \
+         Server 2022 or Azure SQL)"
+            .to_string()
+    };
+    Error::config(format!(
+        "the TLS handshake with SQL Server at {address} failed: {problem}"
+    ))
 }
 
 /// The server's address can't be connected to: a wrong `host` or `port`
@@ -117,6 +165,28 @@ mod tests {
         assert!(e.internal_message.unwrap().contains("os says no"));
         let e = connect_error(&io(IoErrorKind::TimedOut), "db:1433");
         assert!(e.message.contains("loginTimeout"), "{}", e.message);
+    }
+
+    #[test]
+    fn certificate_problems_name_the_fix() {
+        let cases = [
+            ("the server's certificate was rejected during the TLS handshake: certificate expired: verification time 1 (UNIX), but certificate is not valid after 0 (1 seconds ago).", "has expired"),
+            ("the server's certificate was rejected during the TLS handshake: UnknownIssuer. To connect", "`ssl_mode.certificate`"),
+            ("the server's certificate was rejected during the TLS handshake: certificate not valid for name \"127.0.0.1\"; certificate is only valid for DnsName(\"sql.test\"). To", "`hostNameInCertificate`"),
+        ];
+        for (text, fix) in cases {
+            let e = connect_error(&tiberius::error::Error::Tls(text.into()), "db:1433");
+            assert_eq!(e.failure_type, FailureType::ConfigError);
+            assert!(e.message.contains(fix), "{text}: {}", e.message);
+            assert!(!e.message.contains("Config::"), "{}", e.message);
+        }
+        let e = connect_error(&tiberius::error::Error::Tls(cases[2].0.into()), "db:1433");
+        assert!(
+            e.message
+                .contains("(it is issued for DnsName(\"sql.test\"))"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //!
 //! - `config`: the config file, checked, and the driver's settings from it;
 //! - `connection`: connecting and logging in;
+//! - `azure_ad`: Entra ID (Azure AD) tokens for the login;
 //! - `protocol`: the Airbyte messages written, the configured catalog read;
 //! - `types`: SQL Server column types as JSON schema, and which can be cursors;
 //! - `discover`: a table's stream in the catalog;
@@ -17,6 +18,7 @@
 //! - `tunnel`: SSH tunnels through a bastion, one session per sync;
 //! - `singer_commands`: the same source run as a Singer tap (no subcommand).
 
+pub mod azure_ad;
 pub mod checkpoint;
 pub mod commands;
 pub mod config;

@@ -89,18 +89,20 @@ fn unreachable_port_fails_fast() {
         "--config",
         &config(
             &server,
-            json!({"port": port, "jdbc_url_params": "loginTimeout=2"}),
+            json!({"port": port, "jdbc_url_params": "loginTimeout=2", "connect_retry_seconds": 1}),
         ),
     ]);
     assert_failed(
         &run,
         &format!("cannot reach SQL Server at 127.0.0.1:{port}"),
     );
+    // Refused connections are retried, for the one second given.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(4),
         "{:?}",
         started.elapsed()
     );
+    assert!(run.stderr.contains("connection refused"), "{}", run.stderr);
 }
 
 #[test]

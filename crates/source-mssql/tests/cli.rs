@@ -185,7 +185,8 @@ fn valid_inputs_reach_the_server() {
         .local_addr()
         .unwrap()
         .port();
-    let config = config(json!({"hots": "typo", "host": "127.0.0.1", "port": port}));
+    let config = config(json!({"hots": "typo", "host": "127.0.0.1", "port": port,
+                               "connect_retry_seconds": 0}));
     let catalog = file(CATALOG);
     let state = file(
         r#"[{"type": "STREAM", "stream": {"stream_descriptor": {"name": "users", "namespace": "dbo"},
@@ -259,15 +260,15 @@ fn bad_catalog_and_state_are_config_errors() {
 }
 
 #[test]
-fn encrypted_modes_fail_as_config_errors_until_tls_is_built_in() {
-    let config = config(json!({"ssl_mode": {"mode": "encrypted_trust_server_certificate"}}));
+fn a_certificate_that_is_not_pem_is_a_config_error() {
+    let config = config(json!({"ssl_mode": {"mode": "encrypted_verify_certificate",
+                                            "certificate": "MIIB-not-pem"}}));
     let run = run(&["discover", "--config", &config]);
     assert_eq!(run.code, 1);
     assert_eq!(run.error()["failure_type"], "config_error");
-    assert!(run.error()["message"]
-        .as_str()
-        .unwrap()
-        .contains("needs TLS"));
+    let message = run.error()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("is not a PEM certificate"), "{message}");
+    assert!(!run.stdout.contains("MIIB-not-pem") && !run.stderr.contains("MIIB-not-pem"));
 }
 
 #[test]

@@ -125,6 +125,12 @@ pub enum EnvChangeToken<'a> {
     },
     /// The connection was reset (as the client asked in a packet header).
     ResetConnectionAck,
+    /// Go to this server instead (type 20, MS-TDS 2.2.7.9): protocol TCP, its port and
+    /// name, as Azure SQL's gateway answers a login under the redirect policy.
+    Routing {
+        port: u16,
+        server: &'a str,
+    },
 }
 
 /// ENVCHANGE: the session's environment changed.
@@ -170,6 +176,17 @@ pub fn env_change(out: &mut Vec<u8>, change: &EnvChangeToken<'_>) {
             body.push(18);
             put_b_varbyte(&mut body, &[]);
             put_b_varbyte(&mut body, &[]);
+        }
+        EnvChangeToken::Routing { port, server } => {
+            // NewValue: a USHORT-length block (protocol 0 = TCP, port, US_VARCHAR name);
+            // OldValue: an empty USHORT-length block.
+            let mut value = vec![0u8];
+            value.extend_from_slice(&port.to_le_bytes());
+            put_us_varchar(&mut value, server);
+            body.push(20);
+            body.extend_from_slice(&(value.len() as u16).to_le_bytes());
+            body.extend_from_slice(&value);
+            body.extend_from_slice(&0u16.to_le_bytes());
         }
     }
     out.push(TOKEN_ENVCHANGE);
@@ -432,6 +449,22 @@ mod tests {
             &EnvChangeToken::BeginTransaction { descriptor: 5 },
         );
         assert_eq!(out, [0xE3, 11, 0, 8, 8, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+        let mut out = Vec::new();
+        env_change(
+            &mut out,
+            &EnvChangeToken::Routing {
+                port: 1434,
+                server: "db2",
+            },
+        );
+        #[rustfmt::skip]
+        let expected = [
+            0xE3, 16, 0, 20,
+            11, 0, 0, 0x9A, 0x05, 3, 0, b'd', 0, b'b', 0, b'2', 0,
+            0, 0,
+        ];
+        assert_eq!(out, expected);
     }
 
     #[test]

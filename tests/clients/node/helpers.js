@@ -10,14 +10,14 @@ const { Connection, Request, TYPES } = require('tedious');
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const BIN = process.env.MSSQL_EMULATOR_BIN || path.join(REPO, 'target', 'release', 'mssql-emulator');
 
-function startEmulator(database = 'clienttest') {
+function startEmulator(database = 'clienttest', extraArgs = []) {
   if (!fs.existsSync(BIN)) {
     return Promise.reject(new Error(`emulator binary not found at ${BIN}: run cargo build --release first`));
   }
   const password = 'Pw-' + crypto.randomBytes(8).toString('hex') + '!';
   const logPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'emu-node-')), 'stderr.log');
   const log = fs.openSync(logPath, 'w');
-  const proc = spawn(BIN, ['--listen', '127.0.0.1:0', '--login', `sa:${password}`, '--database', database],
+  const proc = spawn(BIN, ['--listen', '127.0.0.1:0', '--login', `sa:${password}`, '--database', database, ...extraArgs],
     { stdio: ['ignore', 'pipe', log] });
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -48,13 +48,15 @@ function startEmulator(database = 'clienttest') {
 
 // Resolves to {conn, messages}; rejects with the ConnectionError, to which the
 // server's ERROR tokens seen during login are attached as err.serverErrors.
-function connect(emu, { user, password, database } = {}) {
+// `options` overrides tedious's connection options (encrypt, port...).
+function connect(emu, { user, password, database, options = {} } = {}) {
   const conn = new Connection({
     server: emu.host,
     authentication: { type: 'default', options: { userName: user || emu.user, password: password ?? emu.password } },
     options: {
       port: emu.port, database: database || emu.database, encrypt: false, trustServerCertificate: true,
       connectTimeout: 15000, requestTimeout: 180000, appName: 'node-test-tedious',
+      ...options,
     },
   });
   const serverErrors = [];

@@ -6,30 +6,28 @@
 //! checks the flag between rows) stops without waiting for the worker to read anything.
 
 use std::io;
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread;
 
 use tds_protocol::batch::SqlBatch;
-use tds_protocol::login7::Login7;
+use tds_protocol::login7::{Login7, FEATURE_FEDAUTH};
 use tds_protocol::packet::{
-    negotiate_packet_size, PacketType, DEFAULT_PACKET_SIZE, STATUS_RESET_CONNECTION,
-    STATUS_RESET_CONNECTION_SKIP_TRAN,
-};
-use tds_protocol::prelogin::{
-    server_response, PreLogin, ServerEncryption, ENCRYPT_ON, ENCRYPT_REQ,
+    PacketType, STATUS_RESET_CONNECTION, STATUS_RESET_CONNECTION_SKIP_TRAN,
 };
 use tds_protocol::rpc::RpcRequest;
 use tds_protocol::tm::{TmRequest, TransactionManager};
 use tds_protocol::tokens::EnvChangeToken;
 use tsql_engine::{Abort, ResultSink, SqlError};
 
+use super::handshake::{handshake, Handshake};
 use super::io::{read_message, ConnError, Message, Output};
-use super::login::{self, LoginAck, SERVER_VERSION};
+use super::login::{self, LoginAck};
 use super::procs::{self, PreparedStatements};
 use super::sink::{send_attention_ack, TokenSink};
+use super::transport::{ReadHalf, WriteHalf};
 use super::{AttentionAck, ServerConfig};
 use crate::backend::{Backend, LoginRequest};
 
@@ -51,13 +49,25 @@ pub fn serve<B: Backend>(
     config: &ServerConfig,
 ) -> Result<(), ConnError> {
     stream.set_nodelay(true)?;
-    let mut reader = stream.try_clone()?;
-    let mut out = Output::new(stream, DEFAULT_PACKET_SIZE, spid);
-    let Some((negotiated, login_msg)) = handshake(&mut reader, &mut out, config)? else {
+    let Some(Handshake {
+        reader,
+        mut out,
+        login: login_msg,
+        tds_version,
+        ..
+    }) = handshake(stream, spid, config)?
+    else {
         return Ok(());
     };
-    let request = login::login_request(&login_msg, spid);
-    let Some(session) = log_in(backend, config, &request, &negotiated, &login_msg, &mut out)?
+    let mut request = login::login_request(&login_msg, spid);
+    let Some(session) = log_in(
+        backend,
+        config,
+        &mut request,
+        tds_version,
+        &login_msg,
+        &mut out,
+    )?
     else {
         return Ok(());
     };
@@ -86,38 +96,46 @@ pub fn serve<B: Backend>(
     };
     let result = conn.run(rx);
     // Unblocks the reader thread, which may still be waiting for the next message.
-    let _ = conn.out.get_ref().shutdown(Shutdown::Both);
+    conn.out.get_ref().shutdown();
     let _ = reader_thread.join();
     result
 }
 
 /// Opens the session and answers LOGIN7: the login response, or the errors of a failed
-/// login (`None`: the connection then closes).
+/// login, or a routing answer (`None` for the last two: the connection then closes).
 fn log_in<B: Backend>(
     backend: &B,
     config: &ServerConfig,
-    request: &LoginRequest,
-    negotiated: &Negotiated,
+    request: &mut LoginRequest,
+    tds_version: u32,
     login_msg: &Login7,
-    out: &mut Output<TcpStream>,
+    out: &mut Output<WriteHalf>,
 ) -> Result<Option<B::Session>, ConnError> {
     let mut bytes = Vec::new();
-    let session = match backend.login(request) {
+    let session = match authenticate(backend, config, request, login_msg) {
         Ok(session) => {
+            let route = config.login.route.as_ref();
             login::write_login_ack(
                 &mut bytes,
                 &LoginAck {
                     database: &backend.database(&session),
-                    tds_version: negotiated.tds_version,
+                    tds_version,
                     packet_size: out.packet_size() as u32,
                     features: login_msg.features.as_deref(),
                     server_name: &config.server_name,
+                    route: route.map(|(host, port)| (host.as_str(), *port)),
                 },
             );
-            Some(session)
+            // A routed client goes elsewhere: this server keeps no session for it.
+            route.is_none().then_some(session)
         }
-        Err(error) => {
-            login::write_login_failure(&mut bytes, &error, &request.user, &config.server_name);
+        Err(failure) => {
+            login::write_login_failure(
+                &mut bytes,
+                &failure.error,
+                failure.then_login_failed.then_some(request.user.as_str()),
+                &config.server_name,
+            );
             None
         }
     };
@@ -126,62 +144,53 @@ fn log_in<B: Backend>(
     Ok(session)
 }
 
-/// What the handshake settled.
-struct Negotiated {
-    tds_version: u32,
+/// Why a login failed, and whether SQL Server follows that error with 18456.
+struct LoginFailure {
+    error: SqlError,
+    then_login_failed: bool,
 }
 
-/// PRELOGIN and LOGIN7. `None` when the client left before logging in.
-fn handshake(
-    reader: &mut TcpStream,
-    out: &mut Output<TcpStream>,
+/// Counts the login, fails it if a failure is injected, takes a fed-auth token in place of
+/// a password, and opens the session.
+fn authenticate<B: Backend>(
+    backend: &B,
     config: &ServerConfig,
-) -> Result<Option<(Negotiated, Login7)>, ConnError> {
-    let Some(mut msg) = read_message(reader)? else {
-        return Ok(None);
+    request: &mut LoginRequest,
+    login_msg: &Login7,
+) -> Result<B::Session, LoginFailure> {
+    let database = match request.database.as_str() {
+        "" => "master",
+        name => name,
     };
-    if msg.ty == PacketType::PreLogin {
-        let client = PreLogin::decode(&msg.payload)
-            .map_err(|e| ConnError::Protocol(format!("malformed PRELOGIN: {e}")))?;
-        let mut bytes = Vec::new();
-        server_response(&client, SERVER_VERSION, config.encryption).encode(&mut bytes);
-        out.write(&bytes)?;
-        out.end_message()?;
-        msg = match read_message(reader)? {
-            Some(msg) => msg,
-            // A client that requires TLS hangs up after hearing there is none: say why.
-            None if matches!(client.encryption, Some(ENCRYPT_ON | ENCRYPT_REQ))
-                && config.encryption == ServerEncryption::NotSupported =>
-            {
-                return Err(ConnError::Protocol(
-                    "the client requires encryption (TLS), which this server does not offer; \
-                     connect with encryption off (e.g. Encrypt=no)"
-                        .into(),
-                ))
-            }
-            None => return Ok(None),
-        };
+    if let Some(error) = config.login.count_attempt(database, &config.server_name) {
+        return Err(LoginFailure {
+            error,
+            then_login_failed: false,
+        });
     }
-    if msg.ty != PacketType::Login7 {
-        return Err(ConnError::Protocol(format!(
-            "expected LOGIN7, got a {:?} message",
-            msg.ty
-        )));
+    let fedauth = login_msg
+        .features
+        .iter()
+        .flatten()
+        .find(|f| f.id == FEATURE_FEDAUTH);
+    if let Some(feature) = fedauth {
+        request.user = config
+            .login
+            .token_user(feature)
+            .map_err(|error| LoginFailure {
+                error,
+                then_login_failed: false,
+            })?;
+        request.preauthenticated = true;
     }
-    let login = Login7::decode(&msg.payload)
-        .map_err(|e| ConnError::Protocol(format!("malformed LOGIN7: {e}")))?;
-    let tds_version = login::negotiate_tds_version(login.tds_version).ok_or_else(|| {
-        ConnError::Protocol(format!(
-            "unsupported TDS version 0x{:08X} in LOGIN7",
-            login.tds_version
-        ))
-    })?;
-    out.set_packet_size(negotiate_packet_size(login.packet_size));
-    Ok(Some((Negotiated { tds_version }, login)))
+    backend.login(request).map_err(|error| LoginFailure {
+        then_login_failed: error.number != 18456,
+        error,
+    })
 }
 
 /// The reader thread: whole messages to the worker, attentions to the cancel flag too.
-fn read_requests(mut reader: TcpStream, tx: Sender<Incoming>, cancel: &AtomicBool) {
+fn read_requests(mut reader: ReadHalf, tx: Sender<Incoming>, cancel: &AtomicBool) {
     loop {
         let incoming = match read_message(&mut reader) {
             Ok(Some(msg)) if msg.ty == PacketType::Attention => {
@@ -209,7 +218,7 @@ struct Connection<'a, B: Backend> {
     login: LoginRequest,
     session: B::Session,
     prepared: PreparedStatements,
-    out: Output<TcpStream>,
+    out: Output<WriteHalf>,
     cancel: Arc<AtomicBool>,
     /// Attentions already acknowledged by a response that ended in DONE(ATTN), whose
     /// messages have not come through the channel yet.

@@ -103,6 +103,15 @@ pub fn start<B: Backend>(
     backend: Arc<B>,
     config: ServerConfig,
 ) -> io::Result<ServerHandle> {
+    if config.encryption != super::Encryption::NotSupported && config.tls.is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "encryption {:?} needs a TLS certificate (ServerConfig::tls)",
+                config.encryption
+            ),
+        ));
+    }
     let addr = listener.local_addr()?;
     let stopping = Arc::new(AtomicBool::new(false));
     let connections: Registry = Arc::default();

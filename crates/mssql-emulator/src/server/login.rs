@@ -2,7 +2,7 @@
 //! language changes with their messages, LOGINACK, FEATUREEXTACK, packet size, DONE.
 
 use tds_protocol::collation::Collation;
-use tds_protocol::login7::{Feature, Login7, TDS_7_4};
+use tds_protocol::login7::{Feature, Login7, FEATURE_FEDAUTH, TDS_7_4};
 use tds_protocol::tokens::{self, DoneKind, EnvChangeToken, DONE_ERROR};
 use tsql_engine::SqlError;
 
@@ -45,15 +45,21 @@ pub fn login_request(login: &Login7, spid: u16) -> LoginRequest {
         library_name: login.library_name.clone(),
         language: login.language.clone(),
         spid,
+        preauthenticated: false,
     }
 }
 
-/// The features the server acknowledges: none of those a client may ask for
-/// (session recovery, federated authentication, column encryption, global transactions,
-/// Azure-only features, data classification, UTF-8) is implemented, and an absent ack
-/// tells the client so.
-pub fn acknowledged_features(_requested: &[Feature]) -> Vec<(u8, Vec<u8>)> {
-    Vec::new()
+/// The features the server acknowledges: federated authentication (the login got this
+/// far, so its token was accepted; no nonce was sent, so the ack carries no data). None of
+/// the others a client may ask for (session recovery, column encryption, global
+/// transactions, Azure-only features, data classification, UTF-8) is implemented, and an
+/// absent ack tells the client so.
+pub fn acknowledged_features(requested: &[Feature]) -> Vec<(u8, Vec<u8>)> {
+    requested
+        .iter()
+        .filter(|f| f.id == FEATURE_FEDAUTH)
+        .map(|f| (f.id, Vec::new()))
+        .collect()
 }
 
 /// Settings the login response announces.
@@ -64,6 +70,9 @@ pub struct LoginAck<'a> {
     /// The client's FeatureExt block, if it sent one.
     pub features: Option<&'a [Feature]>,
     pub server_name: &'a str,
+    /// Send the client to this host and port (Azure SQL's redirect): a routing ENVCHANGE
+    /// before the final DONE.
+    pub route: Option<(&'a str, u16)>,
 }
 
 /// Writes a successful login's tokens.
@@ -105,14 +114,22 @@ pub fn write_login_ack(out: &mut Vec<u8>, ack: &LoginAck<'_>) {
             old: 4096,
         },
     );
+    if let Some((server, port)) = ack.route {
+        tokens::env_change(out, &EnvChangeToken::Routing { port, server });
+    }
     tokens::done(out, DoneKind::Done, 0, 0, 0);
 }
 
-/// Writes a failed login's tokens: the errors, then DONE(ERROR). A failure other than
-/// 18456 itself (an unknown database) is followed by 18456, as SQL Server does.
-pub fn write_login_failure(out: &mut Vec<u8>, error: &SqlError, user: &str, server_name: &str) {
+/// Writes a failed login's tokens: the error, then 18456 for `then_login_failed_for` (as
+/// SQL Server follows a database it cannot open with it), then DONE(ERROR).
+pub fn write_login_failure(
+    out: &mut Vec<u8>,
+    error: &SqlError,
+    then_login_failed_for: Option<&str>,
+    server_name: &str,
+) {
     tokens::message(out, error, true, server_name);
-    if error.number != 18456 {
+    if let Some(user) = then_login_failed_for {
         tokens::message(out, &crate::backend::login_failed(user), true, server_name);
     }
     tokens::done(out, DoneKind::Done, DONE_ERROR, 0, 0);
@@ -168,6 +185,7 @@ mod tests {
                 packet_size: 8000,
                 features: Some(&[]),
                 server_name: "srv",
+                route: None,
             },
         );
         assert_eq!(
@@ -183,19 +201,26 @@ mod tests {
                 packet_size: 4096,
                 features: None,
                 server_name: "srv",
+                route: Some(("replica.example", 11000)),
             },
         );
-        assert!(!token_types(&out).contains(&0xAE));
+        let types = token_types(&out);
+        assert!(!types.contains(&0xAE));
+        // The routing ENVCHANGE comes last, just before DONE.
+        assert_eq!(&types[types.len() - 3..], &[0xE3, 0xE3, 0xFD]);
+        // Token, length, type 20, value length, TCP, port, name length, name, old value.
+        let routing = out.len() - 13 - (1 + 2 + 1 + 2 + 1 + 2 + 2 + 2 * 15 + 2);
+        assert_eq!((out[routing], out[routing + 3]), (0xE3, 20));
     }
 
     #[test]
     fn failure_adds_18456_after_4060() {
         let mut out = Vec::new();
         let err = SqlError::new(4060, 11, "Cannot open database");
-        write_login_failure(&mut out, &err, "sa", "srv");
+        write_login_failure(&mut out, &err, Some("sa"), "srv");
         assert_eq!(token_types(&out), vec![0xAA, 0xAA, 0xFD]);
         let mut out = Vec::new();
-        write_login_failure(&mut out, &crate::backend::login_failed("sa"), "sa", "srv");
+        write_login_failure(&mut out, &crate::backend::login_failed("sa"), None, "srv");
         assert_eq!(token_types(&out), vec![0xAA, 0xFD]);
         assert_eq!(&out[out.len() - 12..out.len() - 10], &[0x02, 0x00]);
     }

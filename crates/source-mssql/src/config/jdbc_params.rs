@@ -25,6 +25,17 @@ pub enum ApplicationIntent {
     ReadOnly,
 }
 
+/// The JDBC driver's `encrypt` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encrypt {
+    /// `false`/`optional`/`no`.
+    False,
+    /// `true`/`mandatory`/`yes`.
+    True,
+    /// `strict`: TDS 8.0.
+    Strict,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JdbcParams {
     pub application_name: Option<String>,
@@ -33,6 +44,12 @@ pub struct JdbcParams {
     /// `None`: let the server choose (`packetSize=-1`).
     pub packet_size: Option<u32>,
     pub application_intent: ApplicationIntent,
+    /// `encrypt`, mapped onto `ssl_mode` by the config (see `config::tls`).
+    pub encrypt: Option<Encrypt>,
+    /// `trustServerCertificate`.
+    pub trust_server_certificate: Option<bool>,
+    /// `hostNameInCertificate`.
+    pub host_name_in_certificate: Option<String>,
     /// Properties we don't act on, by name, for a warning.
     pub ignored: Vec<String>,
 }
@@ -44,6 +61,9 @@ impl Default for JdbcParams {
             login_timeout: DEFAULT_LOGIN_TIMEOUT,
             packet_size: Some(MAX_PACKET_SIZE),
             application_intent: ApplicationIntent::ReadWrite,
+            encrypt: None,
+            trust_server_certificate: None,
+            host_name_in_certificate: None,
             ignored: Vec::new(),
         }
     }
@@ -74,7 +94,13 @@ impl JdbcParams {
             "logintimeout" => self.login_timeout = login_timeout(value)?,
             "packetsize" => self.packet_size = packet_size(value)?,
             "applicationintent" => self.application_intent = application_intent(value)?,
-            "encrypt" => check_encrypt(value)?,
+            "encrypt" => self.encrypt = Some(encrypt(value)?),
+            "trustservercertificate" => {
+                self.trust_server_certificate = Some(boolean("trustServerCertificate", value)?)
+            }
+            "hostnameincertificate" if !value.is_empty() => {
+                self.host_name_in_certificate = Some(value.to_string())
+            }
             _ => self.ignored.push(key.to_string()),
         }
         Ok(())
@@ -132,15 +158,20 @@ fn application_intent(value: &str) -> Result<ApplicationIntent> {
     }
 }
 
-/// Encryption is chosen with `ssl_mode`; a JDBC `encrypt=true` that we
-/// ignored would leave the user believing their data is encrypted.
-fn check_encrypt(value: &str) -> Result<()> {
+fn encrypt(value: &str) -> Result<Encrypt> {
     match value.to_ascii_lowercase().as_str() {
-        "false" | "optional" | "no" => Ok(()),
-        _ => Err(Error::config(format!(
-            "config: `jdbc_url_params` property `encrypt={value}` is not supported; \
-             choose encryption with `ssl_mode` instead"
-        ))),
+        "false" | "optional" | "no" => Ok(Encrypt::False),
+        "true" | "mandatory" | "yes" => Ok(Encrypt::True),
+        "strict" => Ok(Encrypt::Strict),
+        _ => Err(bad("encrypt", value, "true, false or strict")),
+    }
+}
+
+fn boolean(key: &str, value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" => Ok(true),
+        "false" | "no" => Ok(false),
+        _ => Err(bad(key, value, "true or false")),
     }
 }
 
@@ -167,6 +198,22 @@ mod tests {
         assert_eq!(p.packet_size, Some(8192));
         assert_eq!(p.application_intent, ApplicationIntent::ReadOnly);
         assert!(p.ignored.is_empty());
+    }
+
+    #[test]
+    fn encryption_properties() {
+        let p =
+            JdbcParams::parse("encrypt=true&trustServerCertificate=TRUE&hostNameInCertificate=x.y")
+                .unwrap();
+        assert_eq!(p.encrypt, Some(Encrypt::True));
+        assert_eq!(p.trust_server_certificate, Some(true));
+        assert_eq!(p.host_name_in_certificate.as_deref(), Some("x.y"));
+        let p = JdbcParams::parse("encrypt=strict").unwrap();
+        assert_eq!(p.encrypt, Some(Encrypt::Strict));
+        assert_eq!(
+            JdbcParams::parse("encrypt=optional").unwrap().encrypt,
+            Some(Encrypt::False)
+        );
     }
 
     #[test]
@@ -210,7 +257,14 @@ mod tests {
                 "`applicationName` must be 1 to 128 characters",
             ),
             ("justakey", "`justakey`, which is not a key=value pair"),
-            ("encrypt=true", "choose encryption with `ssl_mode`"),
+            (
+                "encrypt=sometimes",
+                "`encrypt` must be true, false or strict",
+            ),
+            (
+                "trustServerCertificate=1",
+                "`trustServerCertificate` must be true or false",
+            ),
         ];
         for (text, expected) in cases {
             let err = JdbcParams::parse(text).unwrap_err();

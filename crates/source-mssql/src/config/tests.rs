@@ -67,10 +67,10 @@ fn full_airbyte_config() {
     assert_eq!(c.jdbc.application_intent, ApplicationIntent::ReadOnly);
     assert_eq!(
         c.tls,
-        Tls::VerifyCertificate {
+        Tls::VerifyCertificate(Verify {
             host_name_in_certificate: Some("db.example.com".into()),
             certificate: Some(Secret::new("-----BEGIN CERTIFICATE-----")),
-        }
+        })
     );
     assert_eq!(c.concurrency, 4);
     assert_eq!(c.checkpoint_interval, Duration::from_secs(60));
@@ -126,6 +126,182 @@ fn unsupported_auth_type() {
         msg.contains("`authentication.auth_type` is \"azure_ad\""),
         "{msg}"
     );
+    assert!(msg.contains("active_directory_service_principal"), "{msg}");
+}
+
+const CLIENT_SECRET: &str = "Zq8~client-SECRET-value";
+
+#[test]
+fn service_principal() {
+    let value = json!({"host": "x.database.windows.net", "database": "shop",
+        "authentication": {"auth_type": "active_directory_service_principal",
+            "client_id": "app-1", "client_secret": CLIENT_SECRET, "tenant_id": "t-1"}});
+    let c = Config::from_value(&value).unwrap();
+    assert_eq!(
+        c.authentication,
+        Authentication::ServicePrincipal {
+            tenant_id: "t-1".into(),
+            client_id: "app-1".into(),
+            client_secret: Secret::new(CLIENT_SECRET),
+            authority: DEFAULT_AUTHORITY.into(),
+        }
+    );
+    assert_eq!(c.username, "app-1");
+    assert!(!format!("{c:?}").contains(CLIENT_SECRET));
+    // Azure SQL is verified when no mode is given.
+    assert_eq!(c.tls, Tls::VerifyCertificate(Verify::default()));
+    assert!(c.unknown_keys.is_empty(), "{:?}", c.unknown_keys);
+}
+
+#[test]
+fn service_principal_needs_its_keys() {
+    let msg = error(json!({"host": "h", "database": "d",
+        "authentication": {"auth_type": "active_directory_service_principal",
+            "client_id": "app-1", "client_secret": CLIENT_SECRET}}));
+    assert!(
+        msg.contains("`authentication.tenant_id` is missing"),
+        "{msg}"
+    );
+    assert!(!msg.contains(CLIENT_SECRET));
+    let msg = error(json!({"host": "h", "database": "d",
+        "authentication": {"auth_type": "active_directory_service_principal",
+            "client_id": "app-1", "tenant_id": "t", "authority": "login.example"}}));
+    assert!(
+        msg.contains("`authentication.client_secret` is missing"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn mage_service_principal() {
+    let value = json!({"host": "h", "database": "d", "authentication": "ActiveDirectoryServicePrincipal",
+        "username": "app-2", "password": CLIENT_SECRET, "tenant_id": "t-2",
+        "authority": "https://login.microsoftonline.us/"});
+    let c = Config::from_value(&value).unwrap();
+    let Authentication::ServicePrincipal {
+        tenant_id,
+        client_id,
+        client_secret,
+        authority,
+    } = &c.authentication
+    else {
+        panic!("{:?}", c.authentication)
+    };
+    assert_eq!((tenant_id.as_str(), client_id.as_str()), ("t-2", "app-2"));
+    assert_eq!(client_secret.expose(), CLIENT_SECRET);
+    assert_eq!(authority, "https://login.microsoftonline.us");
+    assert!(c.unknown_keys.is_empty(), "{:?}", c.unknown_keys);
+    let msg = error(json!({"host": "h", "database": "d",
+        "authentication": "ActiveDirectoryServicePrincipal", "username": "a", "password": "p"}));
+    assert!(msg.contains("`tenant_id` is missing"), "{msg}");
+    let msg = error(json!({"host": "h", "database": "d", "authentication": "Kerberos"}));
+    assert!(msg.contains("\"Kerberos\""), "{msg}");
+}
+
+#[test]
+fn managed_identity_and_access_token() {
+    let c = Config::from_value(&json!({"host": "h", "database": "d",
+        "authentication": {"auth_type": "active_directory_managed_identity"}}))
+    .unwrap();
+    assert_eq!(
+        c.authentication,
+        Authentication::ManagedIdentity {
+            client_id: None,
+            endpoint: DEFAULT_MSI_ENDPOINT.into()
+        }
+    );
+    let c = Config::from_value(&json!({"host": "h", "database": "d",
+        "authentication": {"auth_type": "active_directory_managed_identity",
+            "msi_client_id": "mi-1", "msi_endpoint": "http://127.0.0.1:9/token"}}))
+    .unwrap();
+    assert_eq!(
+        c.authentication,
+        Authentication::ManagedIdentity {
+            client_id: Some("mi-1".into()),
+            endpoint: "http://127.0.0.1:9/token".into()
+        }
+    );
+    let c = Config::from_value(&json!({"host": "h", "database": "d",
+        "authentication": {"auth_type": "access_token", "access_token": "eyJ-TOKEN"}}))
+    .unwrap();
+    assert_eq!(
+        c.authentication,
+        Authentication::AccessToken(Secret::new("eyJ-TOKEN"))
+    );
+    assert!(!format!("{c:?}").contains("eyJ-TOKEN"));
+}
+
+#[test]
+fn strict_and_jdbc_encrypt() {
+    let c = Config::from_value(&with(json!({"ssl_mode": {"mode": "encrypted_strict",
+        "hostNameInCertificate": "sql.internal"}})))
+    .unwrap();
+    assert_eq!(
+        c.tls,
+        Tls::Strict(Verify {
+            host_name_in_certificate: Some("sql.internal".into()),
+            certificate: None
+        })
+    );
+    let tls = |params: &str| {
+        Config::from_value(&with(json!({"jdbc_url_params": params})))
+            .unwrap()
+            .tls
+    };
+    assert_eq!(tls("encrypt=false"), Tls::Unencrypted);
+    assert_eq!(
+        tls("encrypt=true&trustServerCertificate=true"),
+        Tls::TrustServerCertificate
+    );
+    assert_eq!(
+        tls("encrypt=true&hostNameInCertificate=a.b"),
+        Tls::VerifyCertificate(Verify {
+            host_name_in_certificate: Some("a.b".into()),
+            certificate: None
+        })
+    );
+    assert_eq!(tls("encrypt=strict"), Tls::Strict(Verify::default()));
+    let msg = error(with(json!({"jdbc_url_params": "encrypt=true",
+                                "ssl_mode": {"mode": "unencrypted"}})));
+    assert!(msg.contains("remove `encrypt`"), "{msg}");
+    // They may agree.
+    let c = Config::from_value(&with(json!({"jdbc_url_params": "encrypt=strict",
+        "ssl_mode": {"mode": "encrypted_strict"}})))
+    .unwrap();
+    assert_eq!(c.tls.name(), "encrypted_strict");
+}
+
+#[test]
+fn azure_hosts_default_to_verified_unless_told() {
+    let azure = json!({"host": "srv.database.windows.net", "database": "d", "username": "u"});
+    assert_eq!(
+        Config::from_value(&azure).unwrap().tls,
+        Tls::VerifyCertificate(Verify::default())
+    );
+    let mut told = azure.clone();
+    told["ssl_mode"] = json!({"mode": "encrypted_trust_server_certificate"});
+    assert_eq!(
+        Config::from_value(&told).unwrap().tls,
+        Tls::TrustServerCertificate
+    );
+}
+
+#[test]
+fn certificate_must_be_pem() {
+    let msg = error(with(
+        json!({"ssl_mode": {"mode": "encrypted_verify_certificate",
+        "certificate": "not a cert"}}),
+    ));
+    assert!(msg.contains("is not a PEM certificate"), "{msg}");
+    assert!(!msg.contains("not a cert"), "{msg}");
+}
+
+#[test]
+fn connect_retry_seconds() {
+    let c = Config::from_value(&minimal()).unwrap();
+    assert_eq!(c.connect_retry, Duration::from_secs(60));
+    let c = Config::from_value(&with(json!({"connect_retry_seconds": 0}))).unwrap();
+    assert_eq!(c.connect_retry, Duration::ZERO);
 }
 
 #[test]
@@ -295,7 +471,8 @@ fn malformed_json() {
 #[test]
 fn debug_redacts_every_secret() {
     let c = Config::from_value(&with(json!({
-        "ssl_method": {"ssl_method": "encrypted_verify_certificate", "certificate": "CERTSECRET"},
+        "ssl_method": {"ssl_method": "encrypted_verify_certificate",
+                       "certificate": "-----BEGIN CERTIFICATE-----CERTSECRET"},
         "tunnel_method": {"tunnel_method": "SSH_PASSWORD_AUTH", "tunnel_host": "b",
                           "tunnel_user": "u", "tunnel_user_password": "TUNNELSECRET"}})))
     .unwrap();

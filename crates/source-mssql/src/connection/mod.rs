@@ -8,13 +8,20 @@
 //! The TCP connect is bounded by the same `loginTimeout` as the login
 //! (the driver bounds only the part after the socket is open), and an Azure
 //! SQL gateway's redirect is followed once, as the JDBC driver does.
+//! Azure's "try again" login errors and refused or reset connections are
+//! retried with backoff ([`retry`]) for `connect_retry_seconds`; every
+//! retry is logged on stderr with its reason and wait.
 
 mod network;
+mod retry;
 
-use crate::config::Config;
+use crate::azure_ad::Credentials;
+use crate::config::{Config, Tls};
 use crate::driver_error::connect_error;
 use crate::error::{Error, Result};
 use network::Network;
+use retry::Backoff;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 /// A connection's byte stream: a TCP socket, or a channel of an SSH tunnel.
@@ -35,6 +42,10 @@ pub async fn connect(config: &Config) -> Result<Client> {
 pub struct Connector {
     config: Config,
     network: Network,
+    credentials: Credentials,
+    /// The server offers no TLS, so even the login goes plain (see
+    /// `server_lacks_tls`); learnt by the first connection.
+    plain: AtomicBool,
 }
 
 impl Connector {
@@ -43,6 +54,8 @@ impl Connector {
         Ok(Self {
             config: config.clone(),
             network: Network::open(config).await?,
+            credentials: Credentials::new(&config.authentication, config.jdbc.login_timeout)?,
+            plain: AtomicBool::new(false),
         })
     }
 
@@ -52,36 +65,143 @@ impl Connector {
         self.network.tunnel_host_key()
     }
 
-    /// A new connection, logged in, following one redirect.
+    /// A new connection, logged in; transient failures are retried.
     pub async fn connect(&self) -> Result<Client> {
+        let mut backoff = Backoff::new(self.config.connect_retry);
+        loop {
+            let failure = match self.connect_once().await {
+                Ok(client) => return Ok(client),
+                Err(failure) => failure,
+            };
+            let Some(because) = failure.retry_because else {
+                return Err(failure.error);
+            };
+            let Some(wait) = backoff.next_wait() else {
+                return Err(self.gave_up(failure.error, &backoff));
+            };
+            eprintln!(
+                "WARN source-mssql: connecting to {}:{} failed ({because}); retrying in {:.1}s \
+                 (try {})",
+                self.config.host,
+                self.config.port,
+                wait.as_secs_f64(),
+                backoff.tries + 1
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The last error, saying how long it was retried (if it was).
+    fn gave_up(&self, error: Error, backoff: &Backoff) -> Error {
+        if backoff.tries < 2 {
+            return error;
+        }
+        let message = format!(
+            "{} (gave up after {} tries in {:.0}s; `connect_retry_seconds` sets how long to keep \
+             trying)",
+            error.message,
+            backoff.tries,
+            backoff.elapsed().as_secs_f64()
+        );
+        Error { message, ..error }
+    }
+
+    /// One try: log in, following one redirect.
+    async fn connect_once(&self) -> Result<Client, Failure> {
         let config = &self.config;
         match self.connect_to(&config.host, config.port).await {
             Ok(client) => Ok(client),
-            Err(Attempt::Redirect { host, port }) => {
-                self.connect_to(&host, port).await.map_err(Error::from)
-            }
-            Err(Attempt::Failed(failure)) => Err(failure.error),
+            Err(Attempt::Redirect { host, port }) => match self.connect_to(&host, port).await {
+                Ok(client) => Ok(client),
+                Err(Attempt::Failed(failure)) => Err(failure),
+                Err(redirect) => Err(Error::from(redirect).into()),
+            },
+            Err(Attempt::Failed(failure)) => Err(failure),
         }
     }
 
     async fn connect_to(&self, host: &str, port: u16) -> Result<Client, Attempt> {
         let address = format!("{host}:{port}");
-        let driver_config = self
-            .config
-            .tiberius_config(host, port)
+        let plain = self.plain.load(Ordering::Relaxed);
+        let mut result = self.login(host, port, plain).await?;
+        if let Err(e) = &result {
+            if !plain && self.server_lacks_tls(e) {
+                self.plain.store(true, Ordering::Relaxed);
+                eprintln!(
+                    "WARN source-mssql: SQL Server at {address} offers no encryption at all; \
+                     with ssl_mode unencrypted the login, password included, goes unencrypted"
+                );
+                result = self.login(host, port, true).await?;
+            }
+        }
+        match result {
+            Ok(client) => Ok(client),
+            Err(tiberius::error::Error::Routing { host, port }) => {
+                Err(Attempt::Redirect { host, port })
+            }
+            Err(e) => {
+                let mut failure = Failure::driver(&e, &address);
+                if self.config.authentication.is_token() {
+                    failure.error = token_refused(failure.error, &e);
+                }
+                Err(Attempt::Failed(failure))
+            }
+        }
+    }
+
+    /// Opens the stream and logs in; `plain`: without even login-only TLS.
+    async fn login(
+        &self,
+        host: &str,
+        port: u16,
+        plain: bool,
+    ) -> Result<tiberius::Result<Client>, Attempt> {
+        let token = self
+            .credentials
+            .token()
+            .await
             .map_err(|e| Attempt::Failed(e.into()))?;
+        let mut driver_config = self
+            .config
+            .driver_config(host, port, token.as_ref())
+            .map_err(|e| Attempt::Failed(e.into()))?;
+        if plain {
+            driver_config.encryption(tiberius::EncryptionLevel::NotSupported);
+        }
         let stream = self
             .network
             .stream(host, port, self.config.jdbc.login_timeout)
             .await
             .map_err(Attempt::Failed)?;
-        match tiberius::Client::connect(driver_config, stream.compat_write()).await {
-            Ok(client) => Ok(client),
-            Err(tiberius::error::Error::Routing { host, port }) => {
-                Err(Attempt::Redirect { host, port })
+        Ok(tiberius::Client::connect(driver_config, stream.compat_write()).await)
+    }
+
+    /// SQL Server encrypts the login even when asked not to, and the driver
+    /// insists on it; a server with no TLS at all (ENCRYPT_NOT_SUP) then
+    /// drops the handshake. With `unencrypted`, that server is served plain.
+    fn server_lacks_tls(&self, error: &tiberius::error::Error) -> bool {
+        self.config.tls == Tls::Unencrypted
+            && match error {
+                tiberius::error::Error::Io { message, .. } => message.contains("tls handshake"),
+                tiberius::error::Error::Tls(_) => true,
+                _ => false,
             }
-            Err(e) => Err(Attempt::Failed(Failure::driver(&e, &address))),
-        }
+    }
+}
+
+/// A refused token login: the fix is on the Entra ID side, not a password.
+fn token_refused(error: Error, driver: &tiberius::error::Error) -> Error {
+    match driver {
+        tiberius::error::Error::Server(token) if token.code() == 18456 => Error {
+            message: format!(
+                "SQL Server refused the Entra ID login: {} Check that the identity is a user of \
+                 the database (CREATE USER [name] FROM EXTERNAL PROVIDER) and that its token is \
+                 for https://database.windows.net/ and not expired",
+                token.message()
+            ),
+            ..error
+        },
+        _ => error,
     }
 }
 
@@ -187,7 +307,8 @@ mod tests {
     #[tokio::test]
     async fn refused_connection_is_a_config_error() {
         let port = closed_port();
-        let Err(err) = connect(&config(port, serde_json::json!({}))).await else {
+        let quick = serde_json::json!({"connect_retry_seconds": 1});
+        let Err(err) = connect(&config(port, quick)).await else {
             panic!("nobody listens on {port}")
         };
         assert_eq!(err.failure_type, FailureType::ConfigError);
@@ -197,6 +318,8 @@ mod tests {
             "{}",
             err.message
         );
+        // Retried for the second it was given, then given up.
+        assert!(err.message.contains("gave up after"), "{}", err.message);
     }
 
     #[tokio::test]

@@ -1,0 +1,191 @@
+//! Each `ssl_mode` against each of the emulator's encryption settings, over
+//! TCP through `connect()`, and the certificate problems a user meets:
+//! an unknown issuer, a wrong name (fixed by `hostNameInCertificate`) and an
+//! expired certificate, each said with its fix.
+
+use mssql_emulator::{Emulator, Encryption, RunningEmulator};
+use serde_json::{json, Value};
+use source_mssql::config::Config;
+use source_mssql::connection::connect;
+
+const USER: &str = "reader";
+const PASSWORD: &str = "Tls-Pa55-never-shown";
+
+fn server(encryption: Encryption) -> RunningEmulator {
+    server_with(Emulator::builder().encryption(encryption))
+}
+
+fn server_with(builder: mssql_emulator::EmulatorBuilder) -> RunningEmulator {
+    builder
+        .login(USER, PASSWORD)
+        .database("shop")
+        .start("127.0.0.1:0")
+        .expect("the emulator starts")
+}
+
+fn config(server: &RunningEmulator, ssl_mode: Value) -> Config {
+    Config::from_value(&json!({
+        "host": "127.0.0.1", "port": server.addr().port(), "database": "shop",
+        "username": USER, "password": PASSWORD, "ssl_mode": ssl_mode,
+        "jdbc_url_params": "loginTimeout=5", "connect_retry_seconds": 0}))
+    .expect("a valid config")
+}
+
+/// Logs in and runs a query; the error's message otherwise.
+async fn session(config: &Config) -> Result<(), String> {
+    let mut client = connect(config).await.map_err(|e| {
+        assert!(!e.message.contains(PASSWORD), "{}", e.message);
+        eprintln!("driver: {:?}", e.internal_message);
+        e.message
+    })?;
+    let row = client
+        .simple_query("SELECT 41 + 1")
+        .await
+        .map_err(|e| e.to_string())?
+        .into_row()
+        .await
+        .map_err(|e| e.to_string())?
+        .expect("a row");
+    assert_eq!(row.get::<i32, _>(0), Some(42));
+    Ok(())
+}
+
+/// A verifying mode trusting `pem` (none when the server has no TLS).
+fn verify(mode: &str, pem: &str) -> Value {
+    let pem = (!pem.is_empty()).then_some(pem);
+    json!({"mode": mode, "certificate": pem})
+}
+
+#[tokio::test]
+async fn every_mode_against_every_server_setting() {
+    use Encryption::*;
+    for encryption in [NotSupported, Off, Required, Strict] {
+        let server = server(encryption);
+        let pem = server.certificate_pem();
+        let modes = [
+            // A server without TLS gets the login in the clear, as from the JDBC driver.
+            (
+                "unencrypted",
+                json!({"mode": "unencrypted"}),
+                [true, true, true, false],
+            ),
+            (
+                "trust",
+                json!({"mode": "encrypted_trust_server_certificate"}),
+                [false, true, true, false],
+            ),
+            (
+                "verify",
+                verify("encrypted_verify_certificate", &pem),
+                [false, true, true, false],
+            ),
+            (
+                "strict",
+                verify("encrypted_strict", &pem),
+                [false, true, true, true],
+            ),
+        ];
+        let column = [NotSupported, Off, Required, Strict]
+            .iter()
+            .position(|e| *e == encryption)
+            .unwrap();
+        for (name, mode, works) in modes {
+            let result = session(&config(&server, mode)).await;
+            assert_eq!(
+                result.is_ok(),
+                works[column],
+                "{name} against {encryption:?}: {result:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_issuer_says_to_give_the_certificate() {
+    let server = server(Encryption::Required);
+    for mode in ["encrypted_verify_certificate", "encrypted_strict"] {
+        let err = session(&config(&server, json!({"mode": mode})))
+            .await
+            .expect_err("the emulator's self-signed certificate is in no system store");
+        assert!(
+            err.contains("not signed by a CA this machine trusts"),
+            "{mode}: {err}"
+        );
+        assert!(err.contains("`ssl_mode.certificate`"), "{mode}: {err}");
+    }
+}
+
+/// A self-signed certificate and its key, for `name`.
+fn identity(name: &str, expired: bool) -> (String, String) {
+    let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2001, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    }
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+#[tokio::test]
+async fn a_wrong_name_is_fixed_by_host_name_in_certificate() {
+    let (cert, key) = identity("sql.test", false);
+    let server = server_with(
+        Emulator::builder()
+            .encryption(Encryption::Required)
+            .tls_identity(&cert, &key),
+    );
+    for mode in ["encrypted_verify_certificate", "encrypted_strict"] {
+        let err = session(&config(&server, verify(mode, &cert)))
+            .await
+            .expect_err("the certificate is for sql.test, not 127.0.0.1");
+        assert!(
+            err.contains("not issued for the name connected to"),
+            "{err}"
+        );
+        assert!(err.contains("sql.test"), "{err}");
+        assert!(err.contains("`hostNameInCertificate`"), "{err}");
+        let fixed = json!({"mode": mode, "certificate": cert,
+                           "hostNameInCertificate": "sql.test"});
+        session(&config(&server, fixed))
+            .await
+            .unwrap_or_else(|e| panic!("{mode} with hostNameInCertificate: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_named() {
+    let (cert, key) = identity("127.0.0.1", true);
+    let server = server_with(
+        Emulator::builder()
+            .encryption(Encryption::Required)
+            .tls_identity(&cert, &key),
+    );
+    let err = session(&config(
+        &server,
+        verify("encrypted_verify_certificate", &cert),
+    ))
+    .await
+    .expect_err("the certificate expired in 2002");
+    assert!(err.contains("has expired"), "{err}");
+    // Trusting the server's certificate is the escape hatch the message names.
+    assert!(err.contains("encrypted_trust_server_certificate"), "{err}");
+    session(&config(
+        &server,
+        json!({"mode": "encrypted_trust_server_certificate"}),
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn jdbc_encrypt_strict_reaches_a_strict_server() {
+    let server = server(Encryption::Strict);
+    let config = Config::from_value(&json!({
+        "host": "127.0.0.1", "port": server.addr().port(), "database": "shop",
+        "username": USER, "password": PASSWORD, "connect_retry_seconds": 0,
+        "jdbc_url_params": "encrypt=strict&hostNameInCertificate=localhost",
+        "ssl_mode": {"mode": "encrypted_strict", "certificate": server.certificate_pem()}}))
+    .unwrap();
+    session(&config).await.unwrap();
+}
