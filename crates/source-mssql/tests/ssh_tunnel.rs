@@ -380,6 +380,57 @@ async fn unreachable_targets_and_bastions_are_named() {
     assert_says(&err, &["within 1 s"]);
 }
 
+/// The connector's own path: one `Connector` opens the tunnel once, each
+/// connection is a channel, and TLS (strict, verifying the certificate)
+/// runs inside the channel with the server's own name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_shares_its_tunnel_and_keeps_tls_end_to_end() {
+    let Some((sshd, key)) = bastion(true) else {
+        return;
+    };
+    let server = mssql_emulator::Emulator::builder()
+        .encryption(mssql_emulator::Encryption::Strict)
+        .login(USER, PASSWORD)
+        .database(DATABASE)
+        .start("127.0.0.1:0")
+        .expect("the emulator starts");
+    let tunnel = json!({"tunnel_method": "SSH_KEY_AUTH", "tunnel_host": "127.0.0.1",
+                        "tunnel_port": sshd.port, "tunnel_user": SSH_USER,
+                        "ssh_key": key.private});
+    let ssl_mode = json!({"mode": "encrypted_strict", "certificate": server.certificate_pem()});
+    let config = common::config_value(
+        &server,
+        json!({"tunnel_method": tunnel, "ssl_mode": ssl_mode}),
+    );
+    let config = source_mssql::config::Config::from_value(&config).unwrap();
+    let connector = source_mssql::connection::Connector::open(&config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\nsshd: {}", sshd.log()));
+    assert_eq!(
+        connector.tunnel_host_key(),
+        Some(sshd.host_key.fingerprint.as_str())
+    );
+    let sessions = (0..4).map(|n| {
+        let connector = &connector;
+        async move {
+            let mut client = connector.connect().await.expect("a connection");
+            let row = client
+                .query("SELECT @P1 * 10", &[&n])
+                .await
+                .expect("query")
+                .into_row()
+                .await
+                .expect("a result")
+                .expect("a row");
+            row.get::<i32, _>(0)
+        }
+    });
+    let answers = futures_util::future::join_all(sessions).await;
+    assert_eq!(answers, vec![Some(0), Some(10), Some(20), Some(30)]);
+    let log = sshd.log();
+    assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
+}
+
 /// The binary's config for the emulator through the bastion.
 fn tunnel_config(server: &RunningEmulator, sshd: &Sshd, key: &KeyPair, pin: &str) -> String {
     let tunnel = json!({"tunnel_method": "SSH_KEY_AUTH", "tunnel_host": "127.0.0.1",
