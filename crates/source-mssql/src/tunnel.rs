@@ -16,6 +16,7 @@ mod host_key;
 mod private_key;
 mod stream;
 
+pub use errors::ForwardError;
 pub use host_key::HostKeyPin;
 pub use stream::TunnelStream;
 
@@ -98,6 +99,13 @@ impl SshTunnel {
 
     /// A new channel to host:port as seen from the bastion.
     pub async fn stream(&self, host: &str, port: u16) -> Result<TunnelStream> {
+        self.forward(host, port).await.map_err(|e| e.error)
+    }
+
+    /// The same, telling apart a server that refused the bastion's
+    /// connection: like a refused TCP connection, it may pass when retried
+    /// (a server restarting or failing over).
+    pub async fn forward(&self, host: &str, port: u16) -> Result<TunnelStream, ForwardError> {
         let open = self.session.channel_open_direct_tcpip(
             host,
             u32::from(port),
@@ -106,8 +114,17 @@ impl SshTunnel {
         );
         let channel = tokio::time::timeout(self.timeout, open)
             .await
-            .map_err(|_| self.bastion.forward_timed_out(host, port, self.timeout))?
-            .map_err(|e| self.bastion.forward_failed(host, port, e))?;
+            .map_err(|_| ForwardError {
+                error: self.bastion.forward_timed_out(host, port, self.timeout),
+                server_refused: false,
+            })?
+            .map_err(|e| ForwardError {
+                server_refused: matches!(
+                    e,
+                    russh::Error::ChannelOpenFailure(russh::ChannelOpenFailure::ConnectFailed)
+                ),
+                error: self.bastion.forward_failed(host, port, e),
+            })?;
         Ok(TunnelStream::new(channel.into_stream()))
     }
 }

@@ -431,6 +431,53 @@ async fn a_connector_shares_its_tunnel_and_keeps_tls_end_to_end() {
     assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
 }
 
+/// A server that refuses the bastion's connection at first (restarting,
+/// failing over) is retried as a refused TCP connection is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_server_behind_the_bastion_is_retried() {
+    let Some((sshd, key)) = bastion(true) else {
+        return;
+    };
+    let port = sshd::free_port();
+    let config = json!({"host": "127.0.0.1", "port": port, "database": DATABASE,
+        "username": USER, "password": PASSWORD, "ssl_mode": {"mode": "unencrypted"},
+        "connect_retry_seconds": 30,
+        "tunnel_method": {"tunnel_method": "SSH_KEY_AUTH", "tunnel_host": "127.0.0.1",
+                          "tunnel_port": sshd.port, "tunnel_user": SSH_USER,
+                          "ssh_key": key.private}});
+    let config = source_mssql::config::Config::from_value(&config).unwrap();
+    let connector = source_mssql::connection::Connector::open(&config)
+        .await
+        .unwrap();
+    // The server comes up a second after the first try.
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(1));
+        mssql_emulator::Emulator::builder()
+            .login(USER, PASSWORD)
+            .database(DATABASE)
+            .start(("127.0.0.1", port))
+            .expect("the emulator starts")
+    });
+    let mut client = connector
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("retried until the server came up: {e}"));
+    let row = client
+        .simple_query("SELECT 7")
+        .await
+        .unwrap()
+        .into_row()
+        .await
+        .unwrap();
+    assert_eq!(row.and_then(|r| r.get::<i32, _>(0)), Some(7));
+    drop(client);
+    drop(late.join().unwrap());
+    // The refusals were seen by sshd: the retries went through the tunnel.
+    let log = sshd.log();
+    let refusal = format!("connect_to 127.0.0.1 port {port}: failed");
+    assert!(log.contains(&refusal), "{log}");
+}
+
 /// The binary's config for the emulator through the bastion.
 fn tunnel_config(server: &RunningEmulator, sshd: &Sshd, key: &KeyPair, pin: &str) -> String {
     let tunnel = json!({"tunnel_method": "SSH_KEY_AUTH", "tunnel_host": "127.0.0.1",

@@ -61,7 +61,15 @@ impl Network {
     ) -> Result<Box<dyn Stream>, Failure> {
         if let Some(tunnel) = &self.tunnel {
             // The tunnel bounds the channel's opening by the same timeout.
-            return Ok(Box::new(tunnel.stream(host, port).await?));
+            return match tunnel.forward(host, port).await {
+                Ok(stream) => Ok(Box::new(stream)),
+                Err(refused) => Err(Failure {
+                    retry_because: refused
+                        .server_refused
+                        .then(|| "connection refused, through the SSH tunnel".to_string()),
+                    error: refused.error,
+                }),
+            };
         }
         let address = format!("{host}:{port}");
         let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))

@@ -29,6 +29,14 @@ impl From<russh::Error> for SessionError {
     }
 }
 
+/// Why a channel to the server did not open.
+#[derive(Debug)]
+pub struct ForwardError {
+    pub error: Error,
+    /// The bastion reached the server's host, which refused the connection.
+    pub server_refused: bool,
+}
+
 /// The bastion as the config names it, for messages.
 #[derive(Debug, Clone)]
 pub struct Bastion {
