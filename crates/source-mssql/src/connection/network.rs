@@ -63,11 +63,11 @@ impl Network {
             // The tunnel bounds the channel's opening by the same timeout.
             return match tunnel.forward(host, port).await {
                 Ok(stream) => Ok(Box::new(stream)),
-                Err(refused) => Err(Failure {
-                    retry_because: refused
+                Err(failed) => Err(Failure {
+                    retry_because: failed
                         .server_refused
                         .then(|| "connection refused, through the SSH tunnel".to_string()),
-                    error: refused.error,
+                    error: failed.error,
                 }),
             };
         }

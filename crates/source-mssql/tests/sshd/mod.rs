@@ -241,6 +241,11 @@ impl Sshd {
         panic!("sshd did not listen within 20 s: {}", self.log());
     }
 
+    /// How many SSH sessions logged in with a key so far.
+    pub fn key_logins(&self) -> usize {
+        self.log().matches("Accepted publickey").count()
+    }
+
     /// What sshd logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
