@@ -19,6 +19,7 @@ pub(crate) use reader::kind as json_kind;
 pub use tls::{Tls, Verify};
 
 use crate::error::{Error, Result};
+use crate::tunnel::HostKeyPin;
 use reader::ObjectReader;
 use serde_json::Value;
 use std::fmt;
@@ -65,12 +66,15 @@ pub enum Tunnel {
         port: u16,
         user: String,
         private_key: Secret,
+        /// When set, the bastion's host key must be one of these.
+        known_host_key: Option<HostKeyPin>,
     },
     SshPassword {
         host: String,
         port: u16,
         user: String,
         password: Secret,
+        known_host_key: Option<HostKeyPin>,
     },
 }
 
@@ -291,7 +295,7 @@ fn read_tunnel(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Tunn
     let tunnel = match method.as_str() {
         "NO_TUNNEL" => Tunnel::None,
         "SSH_KEY_AUTH" => {
-            let (host, port, user) = read_ssh_endpoint(&mut obj)?;
+            let (host, port, user, known_host_key) = read_ssh_endpoint(&mut obj)?;
             let private_key = obj
                 .secret("ssh_key")?
                 .filter(|k| !k.expose().trim().is_empty())
@@ -303,10 +307,11 @@ fn read_tunnel(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Tunn
                 port,
                 user,
                 private_key,
+                known_host_key,
             }
         }
         "SSH_PASSWORD_AUTH" => {
-            let (host, port, user) = read_ssh_endpoint(&mut obj)?;
+            let (host, port, user, known_host_key) = read_ssh_endpoint(&mut obj)?;
             let password = obj.secret("tunnel_user_password")?.ok_or_else(|| {
                 obj.missing("tunnel_user_password", "the password of `tunnel_user`")
             })?;
@@ -315,6 +320,7 @@ fn read_tunnel(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Tunn
                 port,
                 user,
                 password,
+                known_host_key,
             }
         }
         other => {
@@ -328,13 +334,20 @@ fn read_tunnel(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Tunn
     Ok(tunnel)
 }
 
-fn read_ssh_endpoint(obj: &mut ObjectReader) -> Result<(String, u16, String)> {
+/// The bastion's address, login and optional host key pin.
+type SshEndpoint = (String, u16, String, Option<HostKeyPin>);
+
+fn read_ssh_endpoint(obj: &mut ObjectReader) -> Result<SshEndpoint> {
     let host = obj.required_text("tunnel_host", "the SSH bastion's host name")?;
     let port = obj
         .integer("tunnel_port", 1, 65535)?
         .map_or(DEFAULT_SSH_PORT, |p| p as u16);
     let user = obj.required_text("tunnel_user", "the SSH login on the bastion")?;
-    Ok((host, port, user))
+    let known_host_key = match obj.string("known_host_key")? {
+        Some(text) if !text.trim().is_empty() => Some(HostKeyPin::parse(&text)?),
+        _ => None,
+    };
+    Ok((host, port, user, known_host_key))
 }
 
 #[cfg(test)]

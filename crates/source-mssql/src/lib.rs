@@ -15,6 +15,7 @@
 //! - `state`: each stream's checkpoint, and the state file a read starts from;
 //! - `checkpoint`: when a read emits a checkpoint;
 //! - `source`: what `check`, `discover` and `read` do on the server;
+//! - `tunnel`: SSH tunnels through a bastion, one session per sync;
 //! - `singer_commands`: the same source run as a Singer tap (no subcommand).
 
 pub mod azure_ad;
@@ -31,6 +32,7 @@ pub mod query;
 pub mod singer_commands;
 pub mod source;
 pub mod state;
+pub mod tunnel;
 pub mod types;
 
 pub use error::{Error, Result};

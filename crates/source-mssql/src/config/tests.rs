@@ -416,6 +416,26 @@ fn tunnel_validation() {
 }
 
 #[test]
+fn known_host_key_is_checked_when_read() {
+    let tunnel = |pin: &str| {
+        with(
+            json!({"tunnel_method": {"tunnel_method": "SSH_PASSWORD_AUTH",
+            "tunnel_host": "b", "tunnel_user": "u", "tunnel_user_password": "x",
+            "known_host_key": pin}}),
+        )
+    };
+    let pin = "SHA256:d+g5QP/SynCi4422BqSevAOiPYhgRen9bJDn5SNbRbo";
+    let c = Config::from_value(&tunnel(pin)).unwrap();
+    let Tunnel::SshPassword { known_host_key, .. } = &c.tunnel else {
+        panic!("expected a password tunnel, got {:?}", c.tunnel)
+    };
+    assert_eq!(known_host_key.as_ref().map(|k| k.shown()), Some(pin.into()));
+    assert!(c.unknown_keys.is_empty(), "{:?}", c.unknown_keys);
+    let msg = error(tunnel("bastion.example"));
+    assert!(msg.contains("`tunnel_method.known_host_key`"), "{msg}");
+}
+
+#[test]
 fn unknown_keys_are_collected_for_a_warning() {
     let c = Config::from_value(&with(json!({
         "hots": "typo",

@@ -59,6 +59,12 @@ impl Connector {
         })
     }
 
+    /// The SSH bastion's host key fingerprint, when connections go
+    /// through one.
+    pub fn tunnel_host_key(&self) -> Option<&str> {
+        self.network.tunnel_host_key()
+    }
+
     /// A new connection, logged in; transient failures are retried.
     pub async fn connect(&self) -> Result<Client> {
         let mut backoff = Backoff::new(self.config.connect_retry);
@@ -317,13 +323,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn tunnels_are_refused_for_now() {
+    async fn a_tunnel_config_connects_through_the_bastion() {
+        // The server's port is open, the bastion's is not: the connection
+        // must fail at the bastion, not reach the server directly.
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let bastion = closed_port();
         let tunnel = serde_json::json!({"tunnel_method": {"tunnel_method": "SSH_PASSWORD_AUTH",
-            "tunnel_host": "b", "tunnel_user": "u", "tunnel_user_password": "x"}});
-        let Err(err) = connect(&config(1433, tunnel)).await else {
-            panic!("tunnels aren't built yet")
+            "tunnel_host": "127.0.0.1", "tunnel_port": bastion, "tunnel_user": "u",
+            "tunnel_user_password": "x"}});
+        let port = server.local_addr().unwrap().port();
+        let Err(err) = connect(&config(port, tunnel)).await else {
+            panic!("nobody listens on the bastion's port {bastion}")
         };
-        assert!(err.message.contains("not supported yet"), "{}", err.message);
+        let expected = format!("cannot reach the SSH bastion at 127.0.0.1:{bastion}");
+        assert!(err.message.contains(&expected), "{}", err.message);
     }
 
     #[tokio::test]

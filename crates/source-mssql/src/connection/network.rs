@@ -3,26 +3,51 @@
 //! the sync (redirects and parallel readers too) goes through it.
 //!
 //! The caller keeps the real server name for TLS and LOGIN7; only the socket
-//! may go elsewhere (a tunnel's local end).
+//! may go elsewhere (a channel through the SSH bastion, which connects to
+//! `host:port` as the bastion resolves it).
 
 use super::{Failure, Stream};
 use crate::config::{Config, Tunnel};
 use crate::driver_error::{connect_error, unreachable_server};
 use crate::error::{Error, Result};
+use crate::tunnel::SshTunnel;
+use std::fmt;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
-/// How this command reaches servers, resolved once per command.
-#[derive(Debug)]
+/// How this command reaches servers, resolved once per command: directly,
+/// or through one SSH session that every connection shares.
 pub struct Network {
-    tunnel: Tunnel,
+    tunnel: Option<SshTunnel>,
+}
+
+impl fmt::Debug for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fingerprint = self.tunnel.as_ref().map(SshTunnel::host_key_fingerprint);
+        f.debug_struct("Network")
+            .field("ssh_host_key", &fingerprint)
+            .finish()
+    }
 }
 
 impl Network {
+    /// Opens the SSH tunnel, when there is one, within `loginTimeout`.
     pub async fn open(config: &Config) -> Result<Self> {
-        Ok(Self {
-            tunnel: config.tunnel.clone(),
-        })
+        let tunnel = match &config.tunnel {
+            Tunnel::None => None,
+            tunnel => Some(SshTunnel::open(tunnel, config.jdbc.login_timeout).await?),
+        };
+        if let Some(tunnel) = &tunnel {
+            // Stderr is the log of both protocols (Airbyte's platform keeps
+            // it, a Singer tap logs there); stdout carries only messages.
+            eprintln!("INFO source-mssql: {}", tunnel.opened_note());
+        }
+        Ok(Self { tunnel })
+    }
+
+    /// The bastion's host key fingerprint, when connections go through one.
+    pub fn tunnel_host_key(&self) -> Option<&str> {
+        self.tunnel.as_ref().map(SshTunnel::host_key_fingerprint)
     }
 
     /// A connected byte stream to `host:port`, within `timeout`.
@@ -34,12 +59,17 @@ impl Network {
         port: u16,
         timeout: Duration,
     ) -> Result<Box<dyn Stream>, Failure> {
-        if self.tunnel != Tunnel::None {
-            return Err(Error::config(
-                "config: `tunnel_method` SSH tunnels are not supported yet; \
-                 use NO_TUNNEL and reach the server directly",
-            )
-            .into());
+        if let Some(tunnel) = &self.tunnel {
+            // The tunnel bounds the channel's opening by the same timeout.
+            return match tunnel.forward(host, port).await {
+                Ok(stream) => Ok(Box::new(stream)),
+                Err(failed) => Err(Failure {
+                    retry_because: failed
+                        .server_refused
+                        .then(|| "connection refused, through the SSH tunnel".to_string()),
+                    error: failed.error,
+                }),
+            };
         }
         let address = format!("{host}:{port}");
         let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))
