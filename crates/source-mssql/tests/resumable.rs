@@ -489,3 +489,48 @@ fn killed_after_a_checkpoint_and_resumed() {
     let expected: Vec<Value> = (1..=3000).map(|i| json!([i])).collect();
     assert_eq!(tally(&delivered, &["id"]), once(&expected));
 }
+
+/// TRACE ESTIMATE before the stream, from the catalog; a LOG at every
+/// checkpoint with the rows so far and the share done.
+#[test]
+fn estimates_and_progress() {
+    let rows: Vec<String> = (1..=2000)
+        .map(|i| format!("({i}, N'some text for row {i}')"))
+        .collect();
+    let server = emulator(&format!(
+        "CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, v nvarchar(40))\nGO\nINSERT INTO dbo.t VALUES {}",
+        rows.join(", ")
+    ));
+    let catalog = catalog(&[("dbo", "t", "full_refresh", None)]);
+    let run = read(
+        &server,
+        json!({"checkpoint_interval_rows": 500}),
+        &catalog,
+        None,
+    );
+    let estimate = &run.traces("ESTIMATE")[0]["estimate"];
+    assert_eq!(estimate["row_estimate"], 2000);
+    let bytes = estimate["byte_estimate"].as_u64().unwrap();
+    assert!(
+        bytes % 8192 == 0 && (2000 * 20..2000 * 200).contains(&bytes),
+        "{estimate}"
+    );
+    let progress: Vec<String> = run
+        .of_type("LOG")
+        .iter()
+        .map(|m| m["log"]["message"].as_str().unwrap().to_string())
+        .filter(|m| m.contains("rows read"))
+        .collect();
+    assert_eq!(progress.len(), 4, "{progress:?}");
+    for (n, line) in progress.iter().enumerate() {
+        let share = (n + 1) * 25;
+        assert!(
+            line.starts_with(&format!("stream `dbo.t`: {} rows read in ", (n + 1) * 500)),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(&format!("about {share}% of the 2000 rows estimated")),
+            "{line}"
+        );
+    }
+}
