@@ -512,7 +512,7 @@ fn estimates_and_progress() {
     assert_eq!(estimate["row_estimate"], 2000);
     let bytes = estimate["byte_estimate"].as_u64().unwrap();
     assert!(
-        bytes % 8192 == 0 && (2000 * 20..2000 * 200).contains(&bytes),
+        bytes.is_multiple_of(8192) && (2000 * 20..2000 * 200).contains(&bytes),
         "{estimate}"
     );
     let progress: Vec<String> = run
