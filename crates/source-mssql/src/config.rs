@@ -24,6 +24,11 @@ use std::time::Duration;
 const DEFAULT_PORT: u16 = 1433;
 const DEFAULT_SCHEMA: &str = "dbo";
 const DEFAULT_CHECKPOINT_SECONDS: u64 = 300;
+/// Streams (or parts of a split table) read at once when the config says nothing.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most connections one sync opens: a read holds one per reader, and
+/// a server's connection pool is shared with its applications.
+pub const MAX_CONCURRENCY: usize = 32;
 const DEFAULT_SSH_PORT: u16 = 22;
 
 /// A password, key or token. Its `Debug` shows no part of it, so a config
@@ -103,7 +108,8 @@ pub struct Config {
     pub schemas: Vec<String>,
     pub jdbc: JdbcParams,
     pub tls: Tls,
-    /// How many tables are read at once.
+    /// How many streams are read at once, each on its own connection
+    /// (1 to `MAX_CONCURRENCY`).
     pub concurrency: usize,
     /// Emit a STATE at least this often while a table is read.
     pub checkpoint_interval: Duration,
@@ -195,7 +201,9 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
     };
     let tls = read_tls(top, unknown)?;
     read_replication(top, unknown)?;
-    let concurrency = top.integer("concurrency", 1, 1024)?.unwrap_or(1) as usize;
+    let concurrency = top
+        .integer("concurrency", 1, MAX_CONCURRENCY as i64)?
+        .map_or(DEFAULT_CONCURRENCY, |n| n as usize);
     let checkpoint_seconds = top
         .integer("checkpoint_target_interval_seconds", 1, i64::MAX)?
         .map_or(DEFAULT_CHECKPOINT_SECONDS, |s| s as u64);

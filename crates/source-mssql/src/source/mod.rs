@@ -12,6 +12,7 @@ pub mod check;
 pub mod cursor;
 pub mod discover;
 pub mod estimate;
+pub mod parallel;
 pub mod plan;
 pub mod read;
 pub mod singer_catalog;

@@ -1,0 +1,176 @@
+//! One reader's events, carried to the single writer that owns stdout.
+//!
+//! Parallel readers (`source::parallel`) each run the one read loop against
+//! a [`ChannelOutput`]: it turns the loop's calls into [`Event`]s and sends
+//! them through a bounded channel to the writer, which renders them with the
+//! real output (Airbyte or Singer) by [`render`]. So every message is made
+//! in one place, Singer's bookmarks aggregate across streams, and each
+//! reader's events keep their order (a channel is FIFO per sender): a STATE
+//! always follows the RECORDs it covers.
+//!
+//! Records travel in batches of bytes, not row by row, so the channel costs
+//! little per row; the channel's bound keeps memory flat, since a reader
+//! that outruns stdout waits instead of queueing.
+
+use super::airbyte::{LogLevel, StreamDescriptor, StreamStatus};
+use super::output::ReadOutput;
+use crate::json::RecordWriter;
+use crate::source::plan::StreamPlan;
+use crate::state::StreamState;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+
+/// Records are sent once a batch holds this much: big enough that the
+/// channel's cost per row vanishes, small enough that readers × queued
+/// batches stays a few megabytes.
+pub const BATCH_BYTES: usize = 128 * 1024;
+
+/// What a reader asks the writer to do; `plan` indexes the plans the
+/// writer was given.
+pub enum Event {
+    Log(LogLevel, String),
+    Status(StreamDescriptor, StreamStatus),
+    Estimate(StreamDescriptor, u64),
+    /// The writer answers with the stream's record writer.
+    Started {
+        plan: usize,
+        reply: SyncSender<io::Result<RecordWriter>>,
+    },
+    Records(Vec<u8>),
+    Checkpoint {
+        plan: usize,
+        state: Option<StreamState>,
+        records: u64,
+    },
+    Finished(usize),
+    Flush,
+}
+
+/// Renders one event with the real output: the writer's side.
+pub fn render<O: ReadOutput>(out: &mut O, plans: &[StreamPlan], event: Event) -> io::Result<()> {
+    match event {
+        Event::Log(level, message) => out.log(level, &message),
+        Event::Status(stream, status) => out.stream_status(&stream, status),
+        Event::Estimate(stream, rows) => out.estimate(&stream, rows),
+        Event::Started { plan, reply } => {
+            let writer = out.stream_started(&plans[plan]);
+            let failed = writer
+                .as_ref()
+                .err()
+                .map(|e| io::Error::new(e.kind(), e.to_string()));
+            // A reader that is gone needs no answer.
+            let _ = reply.send(writer);
+            failed.map_or(Ok(()), Err)
+        }
+        Event::Records(lines) => out.records(&lines),
+        Event::Checkpoint {
+            plan,
+            state,
+            records,
+        } => out.checkpoint(&plans[plan], state.as_ref(), records),
+        Event::Finished(plan) => out.stream_finished(&plans[plan]),
+        Event::Flush => out.flush(),
+    }
+}
+
+/// A reader's output for one stream: forwards to the writer.
+pub struct ChannelOutput {
+    plan: usize,
+    events: SyncSender<Event>,
+    /// Set when the sync is stopping (another stream failed, or stdout
+    /// did): the next records fail, so the read loop ends.
+    stop: Arc<AtomicBool>,
+    batch: Vec<u8>,
+}
+
+impl ChannelOutput {
+    pub fn new(plan: usize, events: SyncSender<Event>, stop: Arc<AtomicBool>) -> Self {
+        Self {
+            plan,
+            events,
+            stop,
+            batch: Vec::new(),
+        }
+    }
+
+    fn send(&self, event: Event) -> io::Result<()> {
+        self.events
+            .send(event)
+            .map_err(|_| io::Error::other("the writer of stdout has stopped"))
+    }
+
+    /// Sends the records batched so far, before any other event.
+    fn send_batch(&mut self) -> io::Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+        self.send(Event::Records(batch))
+    }
+}
+
+impl ReadOutput for ChannelOutput {
+    fn log(&mut self, level: LogLevel, message: &str) -> io::Result<()> {
+        self.send_batch()?;
+        self.send(Event::Log(level, message.to_string()))
+    }
+
+    fn stream_status(&mut self, stream: &StreamDescriptor, status: StreamStatus) -> io::Result<()> {
+        self.send_batch()?;
+        self.send(Event::Status(stream.clone(), status))
+    }
+
+    fn estimate(&mut self, stream: &StreamDescriptor, rows: u64) -> io::Result<()> {
+        self.send_batch()?;
+        self.send(Event::Estimate(stream.clone(), rows))
+    }
+
+    fn stream_started(&mut self, _plan: &StreamPlan) -> io::Result<RecordWriter> {
+        self.send_batch()?;
+        let (reply, answer) = sync_channel(1);
+        self.send(Event::Started {
+            plan: self.plan,
+            reply,
+        })?;
+        answer
+            .recv()
+            .map_err(|_| io::Error::other("the writer of stdout has stopped"))?
+    }
+
+    fn records(&mut self, lines: &[u8]) -> io::Result<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(io::Error::other("the sync is stopping"));
+        }
+        self.batch.extend_from_slice(lines);
+        if self.batch.len() >= BATCH_BYTES {
+            self.send_batch()?;
+        }
+        Ok(())
+    }
+
+    fn checkpoint(
+        &mut self,
+        _plan: &StreamPlan,
+        state: Option<&StreamState>,
+        records: u64,
+    ) -> io::Result<()> {
+        self.send_batch()?;
+        self.send(Event::Checkpoint {
+            plan: self.plan,
+            state: state.cloned(),
+            records,
+        })
+    }
+
+    fn stream_finished(&mut self, _plan: &StreamPlan) -> io::Result<()> {
+        self.send_batch()?;
+        self.send(Event::Finished(self.plan))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send_batch()?;
+        self.send(Event::Flush)
+    }
+}

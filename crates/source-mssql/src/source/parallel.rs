@@ -1,0 +1,164 @@
+//! The executor: reads the planned streams on up to `concurrency`
+//! connections at once, and writes everything they emit from one place.
+//!
+//! Each reader is an OS thread with its own single-threaded runtime and its
+//! own connection, opened when it takes its first stream and reused for the
+//! next ones. It takes streams in catalog order and runs the one read loop
+//! (`read::read_stream`) against a `ChannelOutput`, whose bounded channel
+//! carries its events to the writer: the calling thread, which owns the
+//! real output and so stdout. A thread per reader rather than a shared
+//! multi-threaded runtime: a reader never waits on another, so work
+//! stealing has nothing to balance, and blocking on a full channel (how a
+//! reader waits for stdout) is then plain backpressure.
+//!
+//! Memory: each reader holds one batch of records being filled and the
+//! channel holds at most two batches per reader, so the peak is about
+//! readers × 3 × `BATCH_BYTES` plus the widest row, whatever the tables' size.
+//!
+//! A failing stream fails the sync, as in Airbyte's own source: its status
+//! is INCOMPLETE, the readers take no new stream, and the streams being read
+//! stop at their next row (INCOMPLETE too). Every STATE already written
+//! covers only records written before it, so it stays valid to resume from.
+//! The error returned is the first one, the cause, not the others' stops.
+
+use super::block_on;
+use super::plan::StreamPlan;
+use super::read::read_stream;
+use crate::config::Config;
+use crate::connection::{connect, Client};
+use crate::error::{Error, Result};
+use crate::protocol::airbyte::StreamStatus;
+use crate::protocol::catalog::display_name;
+use crate::protocol::channel::{render, ChannelOutput, Event};
+use crate::protocol::output::ReadOutput;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+/// Batches the channel holds per reader before a reader waits.
+const QUEUED_BATCHES_PER_READER: usize = 2;
+
+/// How many connections read at once: never more than `concurrency`, nor
+/// than there are streams to read.
+pub fn readers(concurrency: usize, streams: usize) -> usize {
+    concurrency.min(streams).max(1)
+}
+
+/// Reads every plan, `readers(config.concurrency, ..)` at a time.
+pub fn execute<O: ReadOutput>(out: &mut O, config: &Config, plans: &[StreamPlan]) -> Result<()> {
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let count = readers(config.concurrency, plans.len());
+    let shared = Shared {
+        plans,
+        next: AtomicUsize::new(0),
+        stop: Arc::new(AtomicBool::new(false)),
+        failure: Mutex::new(None),
+    };
+    let (events, received) = sync_channel(count * QUEUED_BATCHES_PER_READER);
+    std::thread::scope(|scope| {
+        for _ in 0..count {
+            let events = events.clone();
+            let shared = &shared;
+            scope.spawn(move || reader(shared, config, events));
+        }
+        drop(events);
+        write_all(out, &shared, received);
+    });
+    match shared.failure.into_inner() {
+        Ok(None) => Ok(()),
+        Ok(Some(error)) => Err(error),
+        Err(_) => Err(Error::system(
+            "a reader thread panicked; this is a bug in source-mssql",
+        )),
+    }
+}
+
+/// What the readers and the writer share.
+struct Shared<'p> {
+    plans: &'p [StreamPlan],
+    /// The next plan to take.
+    next: AtomicUsize,
+    stop: Arc<AtomicBool>,
+    /// The first failure: the one the sync reports.
+    failure: Mutex<Option<Error>>,
+}
+
+impl Shared<'_> {
+    /// The next plan to read, unless the sync is stopping.
+    fn take(&self) -> Option<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        (index < self.plans.len()).then_some(index)
+    }
+
+    /// Stops the sync. Only the first failure is kept: after it, the others
+    /// are readers stopping because of it.
+    fn fail(&self, error: Error) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.stop.swap(true, Ordering::Relaxed) {
+            *failure = Some(error);
+        }
+    }
+}
+
+/// One reader: takes plans until none is left, on one connection.
+fn reader(shared: &Shared<'_>, config: &Config, events: SyncSender<Event>) {
+    let work = async {
+        let mut client: Option<Client> = None;
+        while let Some(index) = shared.take() {
+            let plan = &shared.plans[index];
+            let mut out = ChannelOutput::new(index, events.clone(), shared.stop.clone());
+            if let Err(error) = read_one(&mut out, &mut client, config, plan).await {
+                let _ = out.stream_status(&plan.stream, StreamStatus::Incomplete);
+                shared.fail(Error {
+                    message: format!("stream `{}`: {}", display_name(&plan.stream), error.message),
+                    ..error
+                });
+                return Ok(());
+            }
+        }
+        Ok(())
+    };
+    if let Err(error) = block_on(work) {
+        shared.fail(error);
+    }
+}
+
+/// Reads one stream, on the reader's connection, opened the first time.
+async fn read_one(
+    out: &mut ChannelOutput,
+    client: &mut Option<Client>,
+    config: &Config,
+    plan: &StreamPlan,
+) -> Result<()> {
+    let client = match client {
+        Some(client) => client,
+        None => client.insert(connect(config).await?),
+    };
+    read_stream(out, client, config, plan).await
+}
+
+/// The writer: renders every reader's events until all readers are done.
+/// If stdout fails, the sync stops, and the events still coming are
+/// dropped so that no reader waits on a full channel forever.
+fn write_all<O: ReadOutput>(out: &mut O, shared: &Shared<'_>, events: Receiver<Event>) {
+    let mut broken = false;
+    for event in events {
+        if broken {
+            continue;
+        }
+        if let Err(e) = render(out, shared.plans, event) {
+            shared.fail(Error::system(format!("cannot write to stdout: {e}")));
+            broken = true;
+        }
+    }
+    if !broken {
+        if let Err(e) = out.flush() {
+            shared.fail(Error::system(format!("cannot write to stdout: {e}")));
+        }
+    }
+}
