@@ -20,12 +20,18 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// The primary key's columns in key order; empty when there is none.
     pub primary_key: Vec<String>,
+    /// The unique, non-null key a read orders by, so that it can resume
+    /// after the last key read: the clustered index's when it is unique
+    /// (rows come in physical order, no lookup per row), else the primary
+    /// key, else a unique index. Empty when there is none: the table is
+    /// read in one pass.
+    pub order_key: Vec<String>,
 }
 
 impl Table {
     /// The stream `discover` lists for this table. It can be read
     /// incrementally when some column can be a cursor, and a full read can
-    /// resume after a failure when rows can be ordered by a primary key.
+    /// resume after a failure when rows can be ordered by a unique key.
     pub fn stream(&self) -> Stream {
         let mut sync_modes = vec![SyncMode::FullRefresh];
         if self.columns.iter().any(|c| c.column_type.can_be_cursor()) {
@@ -43,7 +49,7 @@ impl Table {
                 .iter()
                 .map(|column| vec![column.clone()])
                 .collect(),
-            is_resumable: !self.primary_key.is_empty(),
+            is_resumable: !self.order_key.is_empty(),
         }
     }
 
@@ -86,6 +92,7 @@ mod tests {
                 column("seen", "datetime2"),
             ],
             primary_key: vec!["id".into()],
+            order_key: vec!["id".into()],
         };
         let stream = serde_json::to_value(table.stream()).unwrap();
         assert_eq!(
@@ -111,6 +118,7 @@ mod tests {
             name: "notes".into(),
             columns: vec![column("body", "ntext"), column("flag", "bit")],
             primary_key: vec![],
+            order_key: vec![],
         };
         let stream = table.stream();
         assert_eq!(stream.supported_sync_modes, vec![SyncMode::FullRefresh]);

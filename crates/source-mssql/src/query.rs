@@ -100,11 +100,152 @@ pub fn ordered_by(table: &Table, column: &str, start: Start<'_>) -> Result<Query
     };
     if let Some(value) = value {
         params.push(param(&ordering.column_type, column, value)?);
-        let bound = bound_parameter(&ordering.column_type);
+        let bound = bound_parameter(&ordering.column_type, 1);
         sql.push_str(&format!(" WHERE {quoted} {operator} {bound}"));
     }
     sql.push_str(&format!(" ORDER BY {quoted}"));
     Ok(Query { sql, params })
+}
+
+/// The largest value of `column`: where an incremental stream's reads
+/// start once its initial load (in key order) is done.
+pub fn cursor_max(table: &Table, column: &str) -> Result<Query> {
+    let found = table
+        .columns
+        .iter()
+        .find(|c| c.name == column)
+        .ok_or_else(|| {
+            Error::config(format!(
+                "catalog: table `{}.{}` has no column `{column}`; refresh the source schema",
+                table.schema, table.name
+            ))
+        })?;
+    let quoted = quote_identifier(column);
+    let expression = found
+        .column_type
+        .select_expression(&format!("MAX({quoted})"));
+    Ok(Query {
+        sql: format!("SELECT {expression} FROM {}", table_name(table)),
+        params: Vec::new(),
+    })
+}
+
+/// Where a read in key order starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStart<'a> {
+    Beginning,
+    /// Rows strictly after this key (a value per key column).
+    After(&'a [String]),
+    /// Rows at or after these values of the key's first columns: a state
+    /// that kept fewer columns than the key has (Airbyte's single
+    /// `ordered_col`) repeats the rows sharing them, and skips none.
+    FromPrefix(&'a [String]),
+}
+
+/// Whether rows can be read in order of, and resumed after, a key column of
+/// this type: its text in the state must cast back to the same value.
+pub fn can_order_by(column_type: &ColumnType) -> bool {
+    use SqlType::*;
+    matches!(
+        column_type.sql_type,
+        TinyInt
+            | SmallInt
+            | Int
+            | BigInt
+            | Bit
+            | Decimal
+            | Numeric
+            | Money
+            | SmallMoney
+            | Real
+            | Float
+            | Date
+            | Time
+            | SmallDateTime
+            | DateTime
+            | DateTime2
+            | DateTimeOffset
+            | Char
+            | VarChar
+            | NChar
+            | NVarChar
+            | UniqueIdentifier
+    ) && column_type.max_length != Some(-1)
+}
+
+/// The table in the order of `key` (unique, non-null columns), from `start`.
+///
+/// The comparison with the saved key is the row comparison
+/// `(k1, k2) > (@P1, @P2)`, which T-SQL lacks, written so that its first
+/// column is a range the server can seek to:
+/// `k1 >= @P1 AND (k1 > @P1 OR k2 > @P2)`. Each value is cast to its
+/// column's type, so the server's own order (a string column's collation,
+/// uniqueidentifier's byte groups) decides what comes after it.
+pub fn key_ordered(table: &Table, key: &[String], start: KeyStart<'_>) -> Result<Query> {
+    let columns = key
+        .iter()
+        .map(|name| {
+            table
+                .columns
+                .iter()
+                .find(|c| &c.name == name)
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "catalog: table `{}.{}` has no column `{name}`; refresh the source schema",
+                        table.schema, table.name
+                    ))
+                })
+        })
+        .collect::<Result<Vec<&Column>>>()?;
+    let mut sql = format!(
+        "SELECT {} FROM {}",
+        select_list(&table.columns),
+        table_name(table)
+    );
+    let (values, last_operator) = match start {
+        KeyStart::Beginning => (&[][..], ">"),
+        KeyStart::After(values) => (values, ">"),
+        KeyStart::FromPrefix(values) => (values, ">="),
+    };
+    if values.len() > columns.len() {
+        return Err(Error::config(format!(
+            "state: the saved key has {} values, but the key of `{}.{}` has {} columns; \
+             reset the stream to read it again from the start",
+            values.len(),
+            table.schema,
+            table.name,
+            columns.len()
+        )));
+    }
+    let mut params = Vec::new();
+    let mut bounds = Vec::new();
+    for (n, (column, value)) in columns.iter().zip(values).enumerate() {
+        params.push(param(&column.column_type, &column.name, value)?);
+        bounds.push((
+            quote_identifier(&column.name),
+            bound_parameter(&column.column_type, n + 1),
+        ));
+    }
+    if !bounds.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&after(&bounds, last_operator));
+    }
+    let order: Vec<String> = key.iter().map(|k| quote_identifier(k)).collect();
+    sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+    Ok(Query { sql, params })
+}
+
+/// `(columns) > (bounds)` over (quoted column, bound) pairs, the last
+/// compared with `last`.
+fn after(bounds: &[(String, String)], last: &str) -> String {
+    match bounds {
+        [] => String::new(),
+        [(column, bound)] => format!("{column} {last} {bound}"),
+        [(column, bound), rest @ ..] => format!(
+            "{column} >= {bound} AND ({column} > {bound} OR {})",
+            after(rest, last)
+        ),
+    }
 }
 
 /// A state value as the parameter compared with `column`: rowversions are
@@ -143,17 +284,17 @@ fn hex_digit(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
-/// `@P1` converted on the server to the column's type, so it compares as
+/// `@Pn` converted on the server to the column's type, so it compares as
 /// the column does. `datetime` and `smalldatetime` go through `datetime2`:
 /// SQL Server refuses text with more than three fraction digits for them,
 /// and Airbyte's own source keeps six in its state.
-fn bound_parameter(column_type: &ColumnType) -> String {
+fn bound_parameter(column_type: &ColumnType, n: usize) -> String {
     match column_type.sql_type {
         SqlType::DateTime | SqlType::SmallDateTime => format!(
-            "CAST(CAST(@P1 AS datetime2(7)) AS {})",
+            "CAST(CAST(@P{n} AS datetime2(7)) AS {})",
             column_type.sql_type.name()
         ),
-        _ => format!("CAST(@P1 AS {})", cast_type(column_type)),
+        _ => format!("CAST(@P{n} AS {})", cast_type(column_type)),
     }
 }
 
@@ -170,6 +311,12 @@ fn cast_type(column_type: &ColumnType) -> String {
         ),
         DateTime2 | DateTimeOffset | Time => format!("{}({scale})", column_type.sql_type.name()),
         RowVersion => "BINARY(8)".to_string(),
+        // The column's own type: its collation then orders the value, and
+        // the server can seek its index (a varchar column compared with an
+        // nvarchar value would be converted row by row).
+        Char | VarChar | NChar | NVarChar if column_type.max_length.is_some_and(|n| n > 0) => {
+            column_type.to_string()
+        }
         Char | VarChar | NChar | NVarChar => "NVARCHAR(4000)".to_string(),
         _ => column_type.sql_type.name().to_string(),
     }
@@ -204,6 +351,7 @@ mod tests {
                 column("rv", ColumnType::new(SqlType::RowVersion)),
             ],
             primary_key: vec!["id".into()],
+            order_key: vec!["id".into()],
         }
     }
 

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+mod ordered;
+pub use ordered::{FullRefreshState, OrderedState};
+
 /// The `version` written in every state blob.
 pub const STATE_VERSION: u32 = 2;
 
@@ -26,16 +29,23 @@ pub enum StreamState {
     /// Incremental: rows whose cursor column is past `cursor` are new.
     #[serde(rename = "cursor_based")]
     Cursor(CursorState),
-    /// A first full read in primary key order, resumable after `pk_val`.
-    /// Newer Airbyte versions call it `ordered_column`.
-    #[serde(rename = "primary_key", alias = "ordered_column")]
-    PrimaryKey(PrimaryKeyState),
+    /// A read in key order, resumable after the last key read: a full
+    /// refresh, or an incremental stream's initial load. Older Airbyte
+    /// versions called it `primary_key`.
+    #[serde(rename = "ordered_column", alias = "primary_key")]
+    Ordered(OrderedState),
+    /// A full refresh of a table without a key to order by: read in one
+    /// pass, it can't resume.
+    #[serde(rename = "full_refresh")]
+    FullRefresh(FullRefreshState),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CursorState {
     #[serde(default = "current_version")]
     pub version: u32,
+    /// Filled in from the stream when missing (a nested `incremental_state`).
+    #[serde(default)]
     pub stream_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_namespace: Option<String>,
@@ -51,21 +61,7 @@ pub struct CursorState {
     pub cursor_record_count: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrimaryKeyState {
-    #[serde(default = "current_version")]
-    pub version: u32,
-    #[serde(alias = "ordered_col")]
-    pub pk_name: String,
-    /// The last key read, as text.
-    #[serde(alias = "ordered_col_val")]
-    pub pk_val: String,
-    /// Where incremental reading starts once the full read is done.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub incremental_state: Option<Box<StreamState>>,
-}
-
-fn current_version() -> u32 {
+pub(crate) fn current_version() -> u32 {
     STATE_VERSION
 }
 
@@ -258,7 +254,7 @@ fn parse_stream_state(descriptor: &StreamDescriptor, blob: &Value) -> Result<Str
         Some(Value::String(t))
             if matches!(
                 t.as_str(),
-                "cursor_based" | "primary_key" | "ordered_column"
+                "cursor_based" | "primary_key" | "ordered_column" | "full_refresh"
             ) => {}
         Some(Value::String(other)) => {
             return Err(stream_error(
@@ -289,8 +285,17 @@ fn parse_stream_state(descriptor: &StreamDescriptor, blob: &Value) -> Result<Str
         .or_insert_with(|| Value::from(descriptor.name.clone()));
     let state: StreamState = serde_json::from_value(Value::Object(map))
         .map_err(|e| stream_error(&name, &format!("is malformed: {e}")))?;
-    if let StreamState::Cursor(cursor) = &state {
-        check_cursor(descriptor, cursor)?;
+    match &state {
+        StreamState::Cursor(cursor) => check_cursor(descriptor, cursor)?,
+        StreamState::Ordered(ordered) => {
+            ordered
+                .check()
+                .map_err(|problem| stream_error(&name, &problem))?;
+            if let Some(StreamState::Cursor(cursor)) = ordered.incremental_state.as_deref() {
+                check_cursor(descriptor, cursor)?;
+            }
+        }
+        StreamState::FullRefresh(_) => {}
     }
     Ok(state)
 }

@@ -117,9 +117,14 @@ fn messages_around_the_records() {
             "LOG",
             "TRACE STREAM_STATUS",
             "RECORD",
-            "RECORD",
+            "STATE",
+            "LOG",
             "RECORD",
             "STATE",
+            "LOG",
+            "RECORD",
+            "STATE",
+            "LOG",
             "TRACE STREAM_STATUS"
         ]
     );
@@ -140,12 +145,31 @@ fn messages_around_the_records() {
     assert_eq!(record["stream"], "items");
     assert_eq!(record["namespace"], "dbo");
     assert!(record["emitted_at"].as_i64().unwrap() > 1_600_000_000_000);
+    // A checkpoint after every row, in key order; the last says the table is done.
+    let state = |id: &str, finished: bool| {
+        let mut blob = json!({"state_type": "ordered_column", "version": 2,
+                              "ordered_col": "id", "ordered_col_val": id});
+        if finished {
+            blob["finished"] = json!(true);
+        }
+        json!({"type": "STREAM",
+               "stream": {"stream_descriptor": {"name": "items", "namespace": "dbo"},
+                          "stream_state": blob},
+               "sourceStats": {"recordCount": 1.0}})
+    };
     assert_eq!(
         run.states(),
-        [json!({"type": "STREAM",
-                "stream": {"stream_descriptor": {"name": "items", "namespace": "dbo"},
-                           "stream_state": {}},
-                "sourceStats": {"recordCount": 3.0}})]
+        [state("1", false), state("2", false), state("3", true)]
+    );
+    let logs: Vec<String> = run
+        .of_type("LOG")
+        .iter()
+        .map(|m| m["log"]["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        logs[1].starts_with("stream `dbo.items`: 1 rows read in ")
+            && logs[1].ends_with("rows/s), about 33% of the 3 rows estimated"),
+        "{logs:?}"
     );
     let names: Vec<Value> = run.records().iter().map(|r| r["name"].clone()).collect();
     assert_eq!(names, [json!("a"), json!("b"), json!("c")]);

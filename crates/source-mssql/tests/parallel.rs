@@ -34,11 +34,11 @@ fn tables(init_more: &str) -> mssql_emulator::RunningEmulator {
     emulator(&init)
 }
 
-/// Every table incremental by `id`, so each STATE names the last row it covers.
-fn incremental_catalog(extra: &[(&str, &str, &str, Option<&str>)]) -> String {
+/// Every table in full, in key order, so each STATE names the last row it covers.
+fn tables_catalog(extra: &[(&str, &str, &str, Option<&str>)]) -> String {
     let mut streams: Vec<(&str, &str, &str, Option<&str>)> = TABLES
         .iter()
-        .map(|t| ("dbo", *t, "incremental", Some("id")))
+        .map(|t| ("dbo", *t, "full_refresh", None))
         .collect();
     streams.extend_from_slice(extra);
     catalog(&streams)
@@ -81,11 +81,7 @@ fn walk(run: &Run) -> BTreeMap<String, Emitted> {
                     .as_str()
                     .unwrap()
                     .to_string();
-                let cursor: i64 = state["stream"]["stream_state"]["cursor"]
-                    .as_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap();
+                let cursor = position(&state["stream"]["stream_state"]);
                 let emitted = streams.entry(name.clone()).or_default();
                 assert_eq!(emitted.ids.last(), Some(&cursor), "{name}: state {state}");
                 let since = since_state.insert(name.clone(), 0).unwrap_or(0);
@@ -111,6 +107,17 @@ fn walk(run: &Run) -> BTreeMap<String, Emitted> {
     streams
 }
 
+/// The last id a state covers: a read in key order saves the last key,
+/// an incremental one its cursor.
+fn position(state: &Value) -> i64 {
+    let value = match state["state_type"].as_str().unwrap() {
+        "ordered_column" => &state["ordered_col_val"],
+        "cursor_based" => &state["cursor"],
+        other => panic!("a state of type {other}: {state}"),
+    };
+    value.as_str().unwrap().parse().unwrap()
+}
+
 /// How often stdout switches from one stream's records to another's.
 fn switches(run: &Run) -> usize {
     let names: Vec<String> = run
@@ -124,7 +131,7 @@ fn switches(run: &Run) -> usize {
 #[test]
 fn streams_read_at_once_match_one_at_a_time() {
     let server = tables("");
-    let catalog = incremental_catalog(&[]);
+    let catalog = tables_catalog(&[]);
     let serial = read(&server, 1, &catalog);
     let parallel = read(&server, 4, &catalog);
     serial.assert_success();
@@ -162,7 +169,7 @@ fn a_failing_stream_stops_the_others_cleanly() {
          GO
          DROP TABLE dbo.base",
     );
-    let catalog = incremental_catalog(&[("dbo", "broken", "full_refresh", None)]);
+    let catalog = tables_catalog(&[("dbo", "broken", "full_refresh", None)]);
     let run = read(&server, 4, &catalog);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let error = run.error();

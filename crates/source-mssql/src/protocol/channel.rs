@@ -32,7 +32,7 @@ pub const BATCH_BYTES: usize = 128 * 1024;
 pub enum Event {
     Log(LogLevel, String),
     Status(StreamDescriptor, StreamStatus),
-    Estimate(StreamDescriptor, u64),
+    Estimate(StreamDescriptor, Option<u64>, Option<u64>),
     /// The writer answers with the stream's record writer.
     Started {
         plan: usize,
@@ -53,7 +53,7 @@ pub fn render<O: ReadOutput>(out: &mut O, plans: &[StreamPlan], event: Event) ->
     match event {
         Event::Log(level, message) => out.log(level, &message),
         Event::Status(stream, status) => out.stream_status(&stream, status),
-        Event::Estimate(stream, rows) => out.estimate(&stream, rows),
+        Event::Estimate(stream, rows, bytes) => out.estimate(&stream, rows, bytes),
         Event::Started { plan, reply } => {
             let writer = out.stream_started(&plans[plan]);
             let failed = writer
@@ -122,9 +122,14 @@ impl ReadOutput for ChannelOutput {
         self.send(Event::Status(stream.clone(), status))
     }
 
-    fn estimate(&mut self, stream: &StreamDescriptor, rows: u64) -> io::Result<()> {
+    fn estimate(
+        &mut self,
+        stream: &StreamDescriptor,
+        rows: Option<u64>,
+        bytes: Option<u64>,
+    ) -> io::Result<()> {
         self.send_batch()?;
-        self.send(Event::Estimate(stream.clone(), rows))
+        self.send(Event::Estimate(stream.clone(), rows, bytes))
     }
 
     fn stream_started(&mut self, _plan: &StreamPlan) -> io::Result<RecordWriter> {

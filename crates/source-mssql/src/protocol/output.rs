@@ -13,13 +13,18 @@ use std::io::{self, Write};
 pub trait ReadOutput {
     fn log(&mut self, level: LogLevel, message: &str) -> io::Result<()>;
     fn stream_status(&mut self, stream: &StreamDescriptor, status: StreamStatus) -> io::Result<()>;
-    fn estimate(&mut self, stream: &StreamDescriptor, rows: u64) -> io::Result<()>;
+    /// The catalog's estimate of a stream's rows and bytes, before it is read.
+    fn estimate(
+        &mut self,
+        stream: &StreamDescriptor,
+        rows: Option<u64>,
+        bytes: Option<u64>,
+    ) -> io::Result<()>;
     /// A stream's first output; returns the writer of its RECORD lines.
     fn stream_started(&mut self, plan: &StreamPlan) -> io::Result<RecordWriter>;
     /// RECORD lines made by the writer `stream_started` returned.
     fn records(&mut self, lines: &[u8]) -> io::Result<()>;
-    /// A checkpoint: every row before it is out. `state` is `None` for a
-    /// full read, which has no position to resume from.
+    /// A checkpoint: every row before it is out, and `state` resumes after them.
     fn checkpoint(
         &mut self,
         plan: &StreamPlan,
@@ -40,8 +45,13 @@ impl<W: Write> ReadOutput for MessageWriter<W> {
         self.write(&Message::stream_status(stream.clone(), status))
     }
 
-    fn estimate(&mut self, stream: &StreamDescriptor, rows: u64) -> io::Result<()> {
-        self.write(&Message::estimate(stream.clone(), Some(rows), None))
+    fn estimate(
+        &mut self,
+        stream: &StreamDescriptor,
+        rows: Option<u64>,
+        bytes: Option<u64>,
+    ) -> io::Result<()> {
+        self.write(&Message::estimate(stream.clone(), rows, bytes))
     }
 
     fn stream_started(&mut self, plan: &StreamPlan) -> io::Result<RecordWriter> {
@@ -58,7 +68,6 @@ impl<W: Write> ReadOutput for MessageWriter<W> {
         state: Option<&StreamState>,
         records: u64,
     ) -> io::Result<()> {
-        // A full refresh saves `{}`: Airbyte's own source does the same.
         let blob = state.map_or_else(|| serde_json::json!({}), StreamState::to_value);
         self.write(&Message::stream_state(plan.stream.clone(), blob, records))
     }

@@ -95,8 +95,15 @@ impl<W: Write> ReadOutput for SingerWriter<W> {
         Ok(())
     }
 
-    fn estimate(&mut self, _stream: &StreamDescriptor, rows: u64) -> io::Result<()> {
-        self.log(LogLevel::Info, &format!("about {rows} rows to read"))
+    fn estimate(
+        &mut self,
+        _stream: &StreamDescriptor,
+        rows: Option<u64>,
+        bytes: Option<u64>,
+    ) -> io::Result<()> {
+        let rows = rows.map_or("an unknown number of".to_string(), |r| r.to_string());
+        let bytes = bytes.map_or(String::new(), |b| format!(" ({b} bytes)"));
+        self.log(LogLevel::Info, &format!("about {rows} rows to read{bytes}"))
     }
 
     fn stream_started(&mut self, plan: &StreamPlan) -> io::Result<RecordWriter> {
@@ -156,7 +163,7 @@ impl<W: Write> ReadOutput for SingerWriter<W> {
     fn stream_finished(&mut self, plan: &StreamPlan) -> io::Result<()> {
         let id = self.selected(&plan.stream)?.tap_stream_id.clone();
         let version = self.bookmark(&id).get("version").and_then(Value::as_i64);
-        if plan.cursor.is_none() {
+        if !plan.incremental() {
             if let Some(version) = version {
                 self.activate_version(&id, version)?;
             }

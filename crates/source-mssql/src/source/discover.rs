@@ -1,6 +1,6 @@
 //! `discover`, and the catalog queries behind it (which `read` runs too, for
 //! the tables' current columns): every table and view of some schemas, with
-//! their columns and primary keys.
+//! their columns, primary keys, and the unique key a read orders them by.
 //!
 //! Three statements whatever the number of tables: a query per table would
 //! take minutes on a database of thousands. Rows are matched up here by
@@ -12,7 +12,7 @@ use crate::connection::{connect, Client};
 use crate::discover::{Column, Table};
 use crate::error::{Error, Result};
 use crate::protocol::airbyte::Catalog;
-use crate::query::{Param, Query};
+use crate::query::{can_order_by, Param, Query};
 use crate::types::ColumnType;
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -31,18 +31,26 @@ const COLUMNS: &str = "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, \
                        CAST(COALESCE(NUMERIC_SCALE, DATETIME_PRECISION) AS int) \
                        FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN ({schemas})";
 
-/// Primary key columns in key order. The sys views join by object id;
-/// INFORMATION_SCHEMA would need KEY_COLUMN_USAGE joined to
-/// TABLE_CONSTRAINTS by constraint name to tell a primary key from a unique one.
-const PRIMARY_KEYS: &str = "SELECT s.name, o.name, c.name, CAST(ic.key_ordinal AS int) \
-                            FROM sys.indexes i \
-                            JOIN sys.index_columns ic ON ic.object_id = i.object_id \
-                                AND ic.index_id = i.index_id \
-                            JOIN sys.columns c ON c.object_id = ic.object_id \
-                                AND c.column_id = ic.column_id \
-                            JOIN sys.objects o ON o.object_id = i.object_id \
-                            JOIN sys.schemas s ON s.schema_id = o.schema_id \
-                            WHERE i.is_primary_key = 1 AND s.name IN ({schemas})";
+/// The columns of every unique index (primary keys and unique constraints
+/// are ones too), in key order, with what choosing a read order needs: is
+/// it the primary key, is it clustered (type 1), may a column be NULL. The
+/// sys views join by object id; INFORMATION_SCHEMA would need
+/// KEY_COLUMN_USAGE joined to TABLE_CONSTRAINTS by constraint name, and
+/// knows neither unique indexes nor clustering. Disabled, hypothetical and
+/// filtered indexes don't hold every row, so they are left out.
+const UNIQUE_KEYS: &str = "SELECT s.name, o.name, c.name, CAST(ic.key_ordinal AS int), \
+                           CAST(i.index_id AS int), CAST(i.is_primary_key AS int), \
+                           CAST(i.type AS int), CAST(c.is_nullable AS int) \
+                           FROM sys.indexes i \
+                           JOIN sys.index_columns ic ON ic.object_id = i.object_id \
+                               AND ic.index_id = i.index_id \
+                           JOIN sys.columns c ON c.object_id = ic.object_id \
+                               AND c.column_id = ic.column_id \
+                           JOIN sys.objects o ON o.object_id = i.object_id \
+                           JOIN sys.schemas s ON s.schema_id = o.schema_id \
+                           WHERE i.is_unique = 1 AND i.is_disabled = 0 \
+                               AND i.is_hypothetical = 0 AND i.has_filter = 0 \
+                               AND ic.key_ordinal > 0 AND s.name IN ({schemas})";
 
 type TableKey = (String, String);
 
@@ -60,8 +68,17 @@ pub async fn discover(config: &Config) -> Result<Catalog> {
 struct Parts {
     /// (ordinal, column)
     columns: Vec<(i32, Column)>,
+    /// Its unique indexes by index id.
+    keys: BTreeMap<i32, UniqueKey>,
+}
+
+#[derive(Default)]
+struct UniqueKey {
+    primary: bool,
+    clustered: bool,
+    nullable: bool,
     /// (key ordinal, column name)
-    key: Vec<(i32, String)>,
+    columns: Vec<(i32, String)>,
 }
 
 /// Every table and view in `schemas`, sorted by schema and name, each with
@@ -94,27 +111,59 @@ pub async fn tables(client: &mut Client, schemas: &[String]) -> Result<Vec<Table
         Ok(())
     })
     .await?;
-    for_each_row(client, PRIMARY_KEYS, schemas, |row| {
+    for_each_row(client, UNIQUE_KEYS, schemas, |row| {
         if let Some(parts) = tables.get_mut(&table_key(row)?) {
             let column = required(text(row, 2)?, "column name")?;
-            parts.key.push((int(row, 3)?.unwrap_or(0), column));
+            let key = parts.keys.entry(int(row, 4)?.unwrap_or(0)).or_default();
+            key.primary = int(row, 5)? == Some(1);
+            key.clustered = int(row, 6)? == Some(1);
+            key.nullable |= int(row, 7)? != Some(0);
+            key.columns.push((int(row, 3)?.unwrap_or(0), column));
         }
         Ok(())
     })
     .await?;
     Ok(tables
         .into_iter()
-        .map(|((schema, name), mut parts)| {
-            parts.columns.sort_by_key(|(ordinal, _)| *ordinal);
-            parts.key.sort_by_key(|(ordinal, _)| *ordinal);
-            Table {
-                schema,
-                name,
-                columns: parts.columns.into_iter().map(|(_, c)| c).collect(),
-                primary_key: parts.key.into_iter().map(|(_, c)| c).collect(),
-            }
-        })
+        .map(|((schema, name), parts)| table(schema, name, parts))
         .collect())
+}
+
+fn table(schema: String, name: String, mut parts: Parts) -> Table {
+    parts.columns.sort_by_key(|(ordinal, _)| *ordinal);
+    let columns: Vec<Column> = parts.columns.into_iter().map(|(_, c)| c).collect();
+    let mut keys: Vec<UniqueKey> = parts.keys.into_values().collect();
+    for key in &mut keys {
+        key.columns.sort_by_key(|(ordinal, _)| *ordinal);
+    }
+    let names = |key: &UniqueKey| key.columns.iter().map(|(_, c)| c.clone()).collect();
+    let primary_key = keys
+        .iter()
+        .find(|k| k.primary)
+        .map(names)
+        .unwrap_or_default();
+    let orderable = |key: &&UniqueKey| {
+        !key.nullable
+            && key.columns.iter().all(|(_, name)| {
+                columns
+                    .iter()
+                    .any(|c| &c.name == name && can_order_by(&c.column_type))
+            })
+    };
+    // Physical order first; then the primary key; then the first unique index.
+    let order_key = keys
+        .iter()
+        .filter(orderable)
+        .min_by_key(|k| (!k.clustered, !k.primary))
+        .map(names)
+        .unwrap_or_default();
+    Table {
+        schema,
+        name,
+        columns,
+        primary_key,
+        order_key,
+    }
 }
 
 /// Runs one catalog query over `schemas` and hands each row to `f` as it arrives.

@@ -12,6 +12,20 @@ const ROW_COUNT: &str = "SELECT CAST(SUM(p.rows) AS bigint) FROM sys.partitions 
                          JOIN sys.schemas s ON s.schema_id = o.schema_id \
                          WHERE p.index_id IN (0, 1) AND s.name = @P1 AND o.name = @P2";
 
+/// What the catalog says of a table's size; `None` where it can't say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Estimate {
+    pub rows: Option<u64>,
+    pub bytes: Option<u64>,
+}
+
+pub async fn estimate(client: &mut Client, schema: &str, table: &str) -> Estimate {
+    Estimate {
+        rows: row_count(client, schema, table).await,
+        bytes: None,
+    }
+}
+
 /// The table's row count; `None` for a view, or when the login may not see
 /// the count: an estimate is worth no failure.
 pub async fn row_count(client: &mut Client, schema: &str, table: &str) -> Option<u64> {

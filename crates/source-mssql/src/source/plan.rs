@@ -1,6 +1,7 @@
 //! What `read` does for each configured stream, decided before any row is
-//! read: the table, the selected columns, the query, and for an incremental
-//! stream its cursor and where it resumes.
+//! read: the table, the selected columns, the query, and where it resumes:
+//! after the last key read for a read in key order (a full refresh, or an
+//! incremental stream's initial load), or from the saved cursor.
 //!
 //! A catalog the user must fix (a cursor column that can't be one, or is
 //! gone) fails the sync here, before any stream is read, as Airbyte's own
@@ -14,6 +15,9 @@ use crate::protocol::airbyte::{StreamDescriptor, SyncMode};
 use crate::protocol::catalog::{ConfiguredCatalog, ConfiguredStream};
 use crate::query::{full_table, ordered_by, Query, Start};
 use crate::state::{InputState, StreamState};
+
+mod key;
+pub use key::{InitialLoad, KeyPlan, LoadStart};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -32,8 +36,17 @@ pub struct StreamPlan {
     /// The columns the query selects, in its order: the record's keys.
     pub columns: Vec<String>,
     pub query: Query,
-    /// Set for an incremental stream.
+    /// Set for an incremental stream read by its cursor.
     pub cursor: Option<CursorPlan>,
+    /// Set for a read in key order.
+    pub key: Option<KeyPlan>,
+}
+
+impl StreamPlan {
+    /// Whether the stream is incremental (read by cursor, or loading first).
+    pub fn incremental(&self) -> bool {
+        self.cursor.is_some() || self.key.as_ref().is_some_and(|k| k.initial_load.is_some())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,25 +154,37 @@ fn plan_stream(
         };
         found.column_type.check_cursor(&name, column)?;
     }
+    let mut always: Vec<&str> = table.order_key.iter().map(String::as_str).collect();
+    always.extend(cursor_column);
     let selected = Table {
-        columns: selected_columns(configured, table, cursor_column, warnings)?,
+        columns: selected_columns(configured, table, &always, warnings)?,
         ..table.clone()
     };
     let columns: Vec<String> = selected.columns.iter().map(|c| c.name.clone()).collect();
-    let (query, cursor) = match cursor_column {
-        None => (full_table(&selected), None),
+    let by_cursor = match (cursor_column, state) {
+        (Some(column), Some(StreamState::Cursor(_))) => Some(column),
+        (Some(column), _) if table.order_key.is_empty() => Some(column),
+        _ => None,
+    };
+    let (query, cursor, key) = match by_cursor {
         Some(column) => {
             let (saved, saved_count) = resume_point(state, column, &name, warnings);
             let start = saved.as_deref().map_or(Start::Beginning, Start::From);
             let query = ordered_by(&selected, column, start)?;
-            let index = columns.iter().position(|c| c == column).unwrap_or(0);
+            let index = position(&columns, column);
             let cursor = CursorPlan {
                 column: column.to_string(),
                 index,
                 saved,
                 saved_count,
             };
-            (query, Some(cursor))
+            (query, Some(cursor), None)
+        }
+        None if table.order_key.is_empty() => (full_table(&selected), None, None),
+        None => {
+            let (query, key) =
+                key::plan(&selected, &columns, cursor_column, state, &name, warnings)?;
+            (query, None, Some(key))
         }
     };
     Ok(StreamPlan {
@@ -169,15 +194,22 @@ fn plan_stream(
         columns,
         query,
         cursor,
+        key,
     })
 }
 
+/// Where `column` is in the selected `columns`.
+fn position(columns: &[String], column: &str) -> usize {
+    columns.iter().position(|c| c == column).unwrap_or(0)
+}
+
 /// The table's columns the catalog selects (its schema's `properties`; all
-/// when it lists none), in the table's order, and always the cursor.
+/// when it lists none), in the table's order, and always the cursor and the
+/// key the read is ordered by, which the checkpoints need.
 fn selected_columns(
     configured: &ConfiguredStream,
     table: &Table,
-    cursor: Option<&str>,
+    always: &[&str],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Column>> {
     let properties = configured
@@ -205,7 +237,7 @@ fn selected_columns(
     let columns: Vec<Column> = table
         .columns
         .iter()
-        .filter(|c| properties.contains_key(&c.name) || Some(c.name.as_str()) == cursor)
+        .filter(|c| properties.contains_key(&c.name) || always.contains(&c.name.as_str()))
         .cloned()
         .collect();
     if columns.is_empty() {
@@ -242,13 +274,15 @@ fn resume_point(
         }
         // Rows past the saved key may have any cursor value, so resuming
         // from the state's cursor could lose them.
-        Some(StreamState::PrimaryKey(_)) => {
+        Some(StreamState::Ordered(_)) => {
             warnings.push(format!(
-                "stream `{name}`: the state is from a first read in primary key order that \
-                 did not finish; the stream is read again from the start, by `{column}`"
+                "stream `{name}`: the state is from a first read in key order that did not \
+                 finish, and the table no longer has a key to resume it by; the stream is \
+                 read again from the start, by `{column}`"
             ));
             (None, 0)
         }
+        Some(StreamState::FullRefresh(_)) => (None, 0),
     }
 }
 

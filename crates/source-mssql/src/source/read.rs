@@ -3,9 +3,9 @@
 //!
 //! Full refresh and incremental streams share one loop: a stream's query
 //! streams rows straight into RECORD lines (memory stays flat whatever the
-//! table's size), and an incremental stream also tracks its cursor to write
-//! STATE checkpoints. A full refresh has no position to save, so its only
-//! STATE comes at its end, carrying its record count.
+//! table's size), and its position (`position`: a cursor, a key, or none
+//! for a table read in one pass) makes the STATE checkpoints. Each
+//! checkpoint also logs the progress (`progress`).
 //!
 //! The loop emits events (`protocol::output::ReadOutput`), not messages: the
 //! Airbyte and Singer modes render them, so both share this loop and its
@@ -17,23 +17,28 @@
 //! only logs it; here the sync then fails with a config error naming it,
 //! so the missing data doesn't go unnoticed.
 
-use super::cursor::CursorTracker;
 use super::discover::tables;
-use super::estimate::row_count;
+use super::estimate::estimate;
 use super::parallel::execute;
-use super::plan::{plan, schemas, StreamPlan};
+use super::plan::{plan, schemas, InitialLoad, LoadStart, StreamPlan};
 use super::rows;
 use crate::checkpoint::Checkpointer;
 use crate::config::Config;
 use crate::connection::{connect, Client};
 use crate::driver_error::query_error;
 use crate::error::{Error, Result};
+use crate::json::value_text;
 use crate::protocol::airbyte::{now_millis, LogLevel, StreamStatus};
 use crate::protocol::catalog::{display_name, ConfiguredCatalog};
 use crate::protocol::output::ReadOutput;
-use crate::state::InputState;
+use crate::state::{InputState, StreamState};
 use futures_util::TryStreamExt;
+use position::Position;
+use progress::Progress;
 use std::time::Instant;
+
+mod position;
+mod progress;
 
 /// Reads the catalog's streams; `out` renders what happens in its protocol.
 pub async fn read<O: ReadOutput>(
@@ -82,24 +87,32 @@ pub(super) async fn read_stream<O: ReadOutput>(
 ) -> Result<()> {
     let stream = &plan.stream;
     status(out, stream, StreamStatus::Started)?;
-    if let Some(rows) = row_count(client, &plan.schema, &plan.table).await {
-        out.estimate(stream, rows).map_err(stdout_error)?;
+    let estimate = estimate(client, &plan.schema, &plan.table).await;
+    if estimate.rows.is_some() || estimate.bytes.is_some() {
+        out.estimate(stream, estimate.rows, estimate.bytes)
+            .map_err(stdout_error)?;
     }
     out.log(LogLevel::Info, &describe(plan))
         .map_err(stdout_error)?;
+    let load_start = match plan.key.as_ref().and_then(|k| k.initial_load.as_ref()) {
+        Some(load) => load_start(client, load).await?,
+        None => None,
+    };
     let writer = out.stream_started(plan).map_err(stdout_error)?;
     flush(out)?;
 
-    // An incremental stream's cursor column, and the runs of values read in it.
-    let mut cursor = plan.cursor.as_ref().map(|c| {
-        let tracker = CursorTracker::new(c.saved.clone(), c.saved_count);
-        (c, tracker)
-    });
+    let mut position = Position::new(plan, load_start);
+    let name = display_name(stream);
     let mut checkpoints = Checkpointer::from_config(config, Instant::now());
-    // Set when a checkpoint is due; written at the next change of cursor value.
+    let mut progress = Progress::new(estimate.rows, Instant::now());
+    // Set when a checkpoint is due; written before the next row where the
+    // read can resume from.
     let mut due = false;
     let mut running = false;
     let mut line = Vec::with_capacity(4096);
+    // The row read last, whose key a checkpoint saves; dropped when the
+    // next arrives, so nothing piles up.
+    let mut last: Option<tiberius::Row> = None;
 
     let mut rows = rows(client, &plan.query).await?;
     while let Some(row) = rows.try_next().await.map_err(|e| query_error(&e))? {
@@ -107,43 +120,80 @@ pub(super) async fn read_stream<O: ReadOutput>(
             status(out, stream, StreamStatus::Running)?;
             running = true;
         }
-        if let Some((column, tracker)) = cursor.as_mut() {
-            let value = row
-                .get_column_data(column.index)
-                .map_err(|e| query_error(&e))?;
-            if due && tracker.starts_run(value) {
-                let state = tracker.state(stream, &column.column);
-                out.checkpoint(plan, Some(&state), checkpoints.rows_since())
-                    .map_err(stdout_error)?;
-                flush(out)?;
-                checkpoints.done(Instant::now());
-                due = false;
-            }
-            tracker.observe(value);
+        if due && position.can_checkpoint_before(&row)? {
+            let state = position.state(stream, last.as_ref(), false)?;
+            checkpoint(out, plan, &state, &mut checkpoints, &mut progress, &name)?;
+            due = false;
         }
+        position.observe(&row)?;
         line.clear();
         writer.write(&mut line, now_millis(), row.cells().map(|(_, value)| value))?;
         out.records(&line).map_err(stdout_error)?;
         due |= checkpoints.record(Instant::now());
+        last = Some(row);
     }
     drop(rows);
 
-    // A full refresh has nothing to resume from: it reads everything again.
-    let state = cursor
-        .as_ref()
-        .map(|(column, tracker)| tracker.state(stream, &column.column));
-    out.checkpoint(plan, state.as_ref(), checkpoints.rows_since())
-        .map_err(stdout_error)?;
+    let state = position.state(stream, last.as_ref(), true)?;
+    checkpoint(out, plan, &state, &mut checkpoints, &mut progress, &name)?;
     out.stream_finished(plan).map_err(stdout_error)?;
     status(out, stream, StreamStatus::Complete)?;
     flush(out)
 }
 
+/// Writes a STATE covering every record so far, and the progress LOG.
+fn checkpoint<O: ReadOutput>(
+    out: &mut O,
+    plan: &StreamPlan,
+    state: &StreamState,
+    checkpoints: &mut Checkpointer,
+    progress: &mut Progress,
+    name: &str,
+) -> Result<()> {
+    let now = Instant::now();
+    out.checkpoint(plan, Some(state), checkpoints.rows_since())
+        .map_err(stdout_error)?;
+    progress.add(checkpoints.rows_since());
+    checkpoints.done(now);
+    out.log(LogLevel::Info, &progress.line(name, now))
+        .map_err(stdout_error)?;
+    flush(out)
+}
+
+/// The cursor's largest value as an initial load begins: where incremental
+/// reads start once it is done.
+async fn load_start(client: &mut Client, load: &InitialLoad) -> Result<Option<String>> {
+    let query = match &load.start {
+        LoadStart::Saved(saved) => return Ok(saved.clone()),
+        LoadStart::Query(query) => query,
+    };
+    let mut stream = rows(client, query).await?;
+    let mut start = None;
+    while let Some(row) = stream.try_next().await.map_err(|e| query_error(&e))? {
+        start = row.get_column_data(0).ok().and_then(value_text);
+    }
+    Ok(start)
+}
+
 /// The LOG line that opens a stream: what is read, and from where.
 fn describe(plan: &StreamPlan) -> String {
     let name = display_name(&plan.stream);
+    if let Some(key) = &plan.key {
+        let what = match &key.initial_load {
+            Some(load) => format!(
+                "loading stream `{name}` (cursor `{}`) for the first time",
+                load.cursor
+            ),
+            None => format!("reading stream `{name}` in full"),
+        };
+        let from = match &key.resumed_after {
+            Some(values) => format!("resuming after key {values:?}"),
+            None => "from the start".to_string(),
+        };
+        return format!("{what}, in the order of key {:?}, {from}", key.columns);
+    }
     match &plan.cursor {
-        None => format!("reading stream `{name}` in full"),
+        None => format!("reading stream `{name}` in full, in one pass: it has no unique non-null key to resume by"),
         Some(cursor) => match &cursor.saved {
             None => format!(
                 "reading stream `{name}` incrementally by `{}`, from the start",

@@ -43,22 +43,65 @@ fn cursor_state_round_trips_with_airbyte_fields() {
 }
 
 #[test]
-fn primary_key_state_round_trips() {
+fn ordered_state_round_trips_in_airbytes_shape() {
     let incremental = StreamState::cursor(&users(), "id", None, 0);
-    let state = StreamState::PrimaryKey(PrimaryKeyState {
-        version: 2,
-        pk_name: "id".into(),
-        pk_val: "1000".into(),
-        incremental_state: Some(Box::new(incremental)),
-    });
+    let mut ordered = OrderedState::new(&["id".into()], Some(vec!["1000".into()]), false);
+    ordered.incremental_state = Some(Box::new(incremental));
+    let state = StreamState::Ordered(ordered);
     let value = state.to_value();
-    assert_eq!(value["state_type"], "primary_key");
-    assert_eq!(value["pk_name"], "id");
-    assert_eq!(value["pk_val"], "1000");
-    assert_eq!(value["incremental_state"]["state_type"], "cursor_based");
-    assert_eq!(value["incremental_state"]["cursor"], Value::Null);
+    assert_eq!(
+        value,
+        json!({"state_type": "ordered_column", "version": 2, "ordered_col": "id",
+               "ordered_col_val": "1000",
+               "incremental_state": {"state_type": "cursor_based", "version": 2,
+                   "stream_name": "users", "stream_namespace": "dbo", "cursor_field": ["id"],
+                   "cursor": null, "cursor_record_count": 0}})
+    );
     let back: StreamState = serde_json::from_value(value).unwrap();
     assert_eq!(back, state);
+}
+
+#[test]
+fn composite_keys_keep_airbytes_first_column() {
+    let columns = ["day".to_string(), "id".to_string()];
+    let values = vec![
+        "2024-01-02".to_string(),
+        "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11".to_string(),
+    ];
+    let state = OrderedState::new(&columns, Some(values.clone()), true);
+    let value = StreamState::Ordered(state.clone()).to_value();
+    assert_eq!(
+        value,
+        json!({"state_type": "ordered_column", "version": 2, "ordered_col": "day",
+               "ordered_col_val": "2024-01-02", "ordered_cols": ["day", "id"],
+               "ordered_col_vals": values, "finished": true})
+    );
+    assert_eq!(state.columns(), columns);
+    assert_eq!(state.values(), Some(values));
+    // A hand-edited state whose columns disagree is refused.
+    let text = json!([{"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "users", "namespace": "dbo"},
+        "stream_state": {"state_type": "ordered_column", "ordered_col": "id",
+                         "ordered_col_val": "1", "ordered_cols": ["day", "id"],
+                         "ordered_col_vals": ["2024-01-02", "1"]}}}])
+    .to_string();
+    assert!(error(&text).contains("not the first of ordered_cols"));
+}
+
+#[test]
+fn one_pass_state_says_it_cannot_resume() {
+    let value = StreamState::FullRefresh(FullRefreshState::one_pass()).to_value();
+    assert_eq!(
+        value,
+        json!({"state_type": "full_refresh", "version": 2, "resumable": false, "finished": true})
+    );
+    let text = json!([{"type": "STREAM", "stream": {
+        "stream_descriptor": {"name": "users", "namespace": "dbo"}, "stream_state": value}}])
+    .to_string();
+    assert!(matches!(
+        InputState::parse(&text).unwrap().get(&users()),
+        Some(StreamState::FullRefresh(_))
+    ));
 }
 
 #[test]
@@ -91,10 +134,13 @@ fn per_stream_messages() {
     };
     assert_eq!(cursor.cursor.as_deref(), Some("2024-03-09T12:00:00.123"));
     assert_eq!(cursor.cursor_record_count, Some(3));
-    let Some(StreamState::PrimaryKey(pk)) = state.get(&orders()) else {
+    let Some(StreamState::Ordered(pk)) = state.get(&orders()) else {
         panic!("orders should have a primary key state: {state:?}")
     };
-    assert_eq!((pk.pk_name.as_str(), pk.pk_val.as_str()), ("id", "77"));
+    assert_eq!(
+        (pk.columns(), pk.values()),
+        (vec!["id".into()], Some(vec!["77".into()]))
+    );
 }
 
 #[test]
@@ -105,10 +151,10 @@ fn single_message_and_ordered_column_spelling() {
                          "ordered_col_val": "5", "version": 2}}})
     .to_string();
     let state = InputState::parse(&text).unwrap();
-    let Some(StreamState::PrimaryKey(pk)) = state.get(&orders()) else {
+    let Some(StreamState::Ordered(pk)) = state.get(&orders()) else {
         panic!("{state:?}")
     };
-    assert_eq!(pk.pk_val, "5");
+    assert_eq!(pk.ordered_col_val.as_deref(), Some("5"));
 }
 
 #[test]

@@ -21,6 +21,7 @@ fn events(schema: &str) -> Table {
             column("body", "nvarchar"),
         ],
         primary_key: vec!["id".into()],
+        order_key: vec!["id".into()],
     }
 }
 
@@ -81,10 +82,18 @@ fn incremental_stream_resumes_from_the_saved_cursor() {
     );
 }
 
+fn keyless(schema: &str) -> Table {
+    Table {
+        primary_key: vec![],
+        order_key: vec![],
+        ..events(schema)
+    }
+}
+
 #[test]
 fn selected_columns_keep_the_cursor_and_warn_about_gone_ones() {
     let catalog = catalog(json!([incremental(json!({"body": {}, "gone": {}}))]));
-    let plan = plan(&catalog, &[events("dbo")], &InputState::default()).unwrap();
+    let plan = plan(&catalog, &[keyless("dbo")], &InputState::default()).unwrap();
     let stream = &plan.streams[0];
     assert_eq!(stream.columns, ["at", "body"]);
     assert_eq!(stream.cursor.as_ref().unwrap().index, 0);
@@ -97,16 +106,83 @@ fn selected_columns_keep_the_cursor_and_warn_about_gone_ones() {
 }
 
 #[test]
-fn full_refresh_ignores_the_state_and_orders_nothing() {
+fn an_incremental_streams_first_read_is_an_initial_load_in_key_order() {
+    let catalog = catalog(json!([incremental(json!({"body": {}}))]));
+    let plan = plan(&catalog, &[events("dbo")], &InputState::default()).unwrap();
+    let stream = &plan.streams[0];
+    // The key and the cursor are read whatever the catalog selects.
+    assert_eq!(stream.columns, ["id", "at", "body"]);
+    assert_eq!(stream.cursor, None);
+    assert_eq!(
+        stream.query.sql,
+        "SELECT [id], [at], [body] FROM [dbo].[events] ORDER BY [id]"
+    );
+    let key = stream.key.as_ref().unwrap();
+    assert_eq!(
+        (key.columns.as_slice(), key.indexes.as_slice()),
+        (&["id".to_string()][..], &[0][..])
+    );
+    let load = key.initial_load.as_ref().unwrap();
+    assert_eq!(load.cursor, "at");
+    let LoadStart::Query(max) = &load.start else {
+        panic!("{load:?}")
+    };
+    assert_eq!(max.sql, "SELECT MAX([at]) FROM [dbo].[events]");
+    assert!(stream.incremental());
+
+    // Resumed: after the saved key, with the saved cursor start.
+    let saved = state(json!({"state_type": "ordered_column", "ordered_col": "id",
+        "ordered_col_val": "7", "incremental_state": {"state_type": "cursor_based",
+        "cursor_field": ["at"], "cursor": "2024-01-01T00:00:00"}}));
+    let plan = super::plan(&catalog, &[events("dbo")], &saved).unwrap();
+    let stream = &plan.streams[0];
+    assert!(
+        stream
+            .query
+            .sql
+            .ends_with("WHERE [id] > CAST(@P1 AS int) ORDER BY [id]"),
+        "{}",
+        stream.query.sql
+    );
+    let load = stream.key.as_ref().unwrap().initial_load.as_ref().unwrap();
+    assert_eq!(
+        load.start,
+        LoadStart::Saved(Some("2024-01-01T00:00:00".into()))
+    );
+}
+
+#[test]
+fn full_refresh_reads_in_key_order_and_resumes_after_the_saved_key() {
+    let full = catalog(json!([{"stream": {"name": "events", "namespace": "dbo"},
+                               "sync_mode": "full_refresh"}]));
+    // A cursor state is not a full refresh's: from the start.
     let saved = state(json!({"cursor_field": ["at"], "cursor": "2024-01-01"}));
-    let catalog = catalog(json!([{"stream": {"name": "events", "namespace": "dbo"},
-                                  "sync_mode": "full_refresh"}]));
-    let plan = plan(&catalog, &[events("dbo")], &saved).unwrap();
+    let plan = plan(&full, &[events("dbo")], &saved).unwrap();
+    assert_eq!(
+        plan.streams[0].query.sql,
+        "SELECT [id], [at], [body] FROM [dbo].[events] ORDER BY [id]"
+    );
+    assert_eq!(plan.streams[0].cursor, None);
+    let saved =
+        state(json!({"state_type": "ordered_column", "ordered_col": "id", "ordered_col_val": "7"}));
+    let plan = super::plan(&full, &[events("dbo")], &saved).unwrap();
+    assert_eq!(plan.streams[0].query.params, [Param::Text("7".into())]);
+    assert_eq!(
+        plan.streams[0].key.as_ref().unwrap().resumed_after,
+        Some(vec!["7".into()])
+    );
+    // Finished: the next one starts over.
+    let done = state(json!({"state_type": "ordered_column", "ordered_col": "id",
+                            "ordered_col_val": "9", "finished": true}));
+    let plan = super::plan(&full, &[events("dbo")], &done).unwrap();
+    assert!(plan.streams[0].query.params.is_empty() && plan.warnings.is_empty());
+    // Without a key: one pass, in no order.
+    let plan = super::plan(&full, &[keyless("dbo")], &saved).unwrap();
     assert_eq!(
         plan.streams[0].query.sql,
         "SELECT [id], [at], [body] FROM [dbo].[events]"
     );
-    assert_eq!(plan.streams[0].cursor, None);
+    assert_eq!(plan.streams[0].key, None);
 }
 
 #[test]
@@ -166,8 +242,12 @@ fn other_states_start_over_with_a_warning() {
             &saved,
         )
         .unwrap();
-        let cursor = plan.streams[0].cursor.as_ref().unwrap();
-        assert_eq!((cursor.saved.as_deref(), cursor.saved_count), (None, 0));
+        if let Some(cursor) = plan.streams[0].cursor.as_ref() {
+            assert_eq!((cursor.saved.as_deref(), cursor.saved_count), (None, 0));
+        } else {
+            let key = plan.streams[0].key.as_ref().unwrap();
+            assert_eq!(key.resumed_after, None);
+        }
         assert!(plan.streams[0].query.params.is_empty());
         assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
         assert!(
