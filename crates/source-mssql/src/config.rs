@@ -29,6 +29,8 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// The most connections one sync opens: a read holds one per reader, and
 /// a server's connection pool is shared with its applications.
 pub const MAX_CONCURRENCY: usize = 32;
+/// A table is split only if the catalog counts this many rows or more.
+pub const DEFAULT_SPLIT_MIN_ROWS: u64 = 1_000_000;
 const DEFAULT_SSH_PORT: u16 = 22;
 
 /// A password, key or token. Its `Debug` shows no part of it, so a config
@@ -111,6 +113,10 @@ pub struct Config {
     /// How many streams are read at once, each on its own connection
     /// (1 to `MAX_CONCURRENCY`).
     pub concurrency: usize,
+    /// Key ranges a big full-refresh table is read in at once (1: none).
+    pub table_split_parts: usize,
+    /// Only tables with at least this many rows (0: any) are split.
+    pub table_split_min_rows: u64,
     /// Emit a STATE at least this often while a table is read.
     pub checkpoint_interval: Duration,
     /// Also emit a STATE after this many rows.
@@ -204,6 +210,12 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
     let concurrency = top
         .integer("concurrency", 1, MAX_CONCURRENCY as i64)?
         .map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+    let table_split_parts = top
+        .integer("table_split_parts", 1, MAX_CONCURRENCY as i64)?
+        .map_or(1, |n| n as usize);
+    let table_split_min_rows = top
+        .integer("table_split_min_rows", 0, i64::MAX)?
+        .map_or(DEFAULT_SPLIT_MIN_ROWS, |n| n as u64);
     let checkpoint_seconds = top
         .integer("checkpoint_target_interval_seconds", 1, i64::MAX)?
         .map_or(DEFAULT_CHECKPOINT_SECONDS, |s| s as u64);
@@ -221,6 +233,8 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
         jdbc,
         tls,
         concurrency,
+        table_split_parts,
+        table_split_min_rows,
         checkpoint_interval: Duration::from_secs(checkpoint_seconds),
         checkpoint_rows,
         tunnel,

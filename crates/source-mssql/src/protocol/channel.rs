@@ -38,7 +38,12 @@ pub enum Event {
         plan: usize,
         reply: SyncSender<io::Result<RecordWriter>>,
     },
-    Records(Vec<u8>),
+    /// `rows` RECORD lines of `plan`'s stream.
+    Records {
+        plan: usize,
+        lines: Vec<u8>,
+        rows: u64,
+    },
     Checkpoint {
         plan: usize,
         state: Option<StreamState>,
@@ -64,7 +69,7 @@ pub fn render<O: ReadOutput>(out: &mut O, plans: &[StreamPlan], event: Event) ->
             let _ = reply.send(writer);
             failed.map_or(Ok(()), Err)
         }
-        Event::Records(lines) => out.records(&lines),
+        Event::Records { lines, .. } => out.records(&lines),
         Event::Checkpoint {
             plan,
             state,
@@ -83,6 +88,7 @@ pub struct ChannelOutput {
     /// did): the next records fail, so the read loop ends.
     stop: Arc<AtomicBool>,
     batch: Vec<u8>,
+    batch_rows: u64,
 }
 
 impl ChannelOutput {
@@ -92,6 +98,7 @@ impl ChannelOutput {
             events,
             stop,
             batch: Vec::new(),
+            batch_rows: 0,
         }
     }
 
@@ -106,8 +113,13 @@ impl ChannelOutput {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
-        self.send(Event::Records(batch))
+        let lines = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+        let rows = std::mem::take(&mut self.batch_rows);
+        self.send(Event::Records {
+            plan: self.plan,
+            lines,
+            rows,
+        })
     }
 }
 
@@ -149,6 +161,8 @@ impl ReadOutput for ChannelOutput {
             return Err(io::Error::other("the sync is stopping"));
         }
         self.batch.extend_from_slice(lines);
+        // One line per record; a JSON line has no newline inside.
+        self.batch_rows += lines.iter().filter(|b| **b == b'\n').count() as u64;
         if self.batch.len() >= BATCH_BYTES {
             self.send_batch()?;
         }

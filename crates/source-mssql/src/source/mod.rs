@@ -6,17 +6,22 @@
 //! - `plan`: each configured stream's table, columns, query and start point;
 //! - `cursor`: where an incremental read may checkpoint;
 //! - `read`: the one read loop, for full refresh and incremental streams;
-//! - `estimate`: how many rows a stream is likely to have.
+//! - `estimate`: how many rows a stream is likely to have;
+//! - `parallel`: the executor, several readers at once and one writer;
+//! - `split`, `merge`: one big table read in key ranges at once, and its
+//!   ranges' messages merged back into one stream's.
 
 pub mod check;
 pub mod cursor;
 pub mod discover;
 pub mod estimate;
+pub mod merge;
 pub mod parallel;
 pub mod plan;
 pub mod read;
 pub mod singer_catalog;
 pub mod singer_discover;
+pub mod split;
 
 use crate::connection::Client;
 use crate::driver_error::query_error;

@@ -20,16 +20,21 @@
 //! stop at their next row (INCOMPLETE too). Every STATE already written
 //! covers only records written before it, so it stays valid to resume from.
 //! The error returned is the first one, the cause, not the others' stops.
+//!
+//! A work item is a stream, or one key range of a big table (`split`); the
+//! writer merges a split stream's ranges back into one stream (`merge`).
 
 use super::block_on;
+use super::merge::Merge;
 use super::plan::StreamPlan;
 use super::read::read_stream;
+use super::split::Work;
 use crate::config::Config;
 use crate::connection::{connect, Client};
 use crate::error::{Error, Result};
 use crate::protocol::airbyte::StreamStatus;
 use crate::protocol::catalog::display_name;
-use crate::protocol::channel::{render, ChannelOutput, Event};
+use crate::protocol::channel::{ChannelOutput, Event};
 use crate::protocol::output::ReadOutput;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -44,8 +49,10 @@ pub fn readers(concurrency: usize, streams: usize) -> usize {
     concurrency.min(streams).max(1)
 }
 
-/// Reads every plan, `readers(config.concurrency, ..)` at a time.
-pub fn execute<O: ReadOutput>(out: &mut O, config: &Config, plans: &[StreamPlan]) -> Result<()> {
+/// Reads every work item (a stream, or a range of one), up to
+/// `readers(config.concurrency, ..)` at a time.
+pub fn execute<O: ReadOutput>(out: &mut O, config: &Config, work: &Work) -> Result<()> {
+    let plans = work.plans.as_slice();
     if plans.is_empty() {
         return Ok(());
     }
@@ -64,7 +71,7 @@ pub fn execute<O: ReadOutput>(out: &mut O, config: &Config, plans: &[StreamPlan]
             scope.spawn(move || reader(shared, config, events));
         }
         drop(events);
-        write_all(out, &shared, received);
+        write_all(out, &mut Merge::new(work), &shared, received);
     });
     match shared.failure.into_inner() {
         Ok(None) => Ok(()),
@@ -145,13 +152,18 @@ async fn read_one(
 /// The writer: renders every reader's events until all readers are done.
 /// If stdout fails, the sync stops, and the events still coming are
 /// dropped so that no reader waits on a full channel forever.
-fn write_all<O: ReadOutput>(out: &mut O, shared: &Shared<'_>, events: Receiver<Event>) {
+fn write_all<O: ReadOutput>(
+    out: &mut O,
+    merge: &mut Merge<'_>,
+    shared: &Shared<'_>,
+    events: Receiver<Event>,
+) {
     let mut broken = false;
     for event in events {
         if broken {
             continue;
         }
-        if let Err(e) = render(out, shared.plans, event) {
+        if let Err(e) = merge.render(out, event) {
             shared.fail(Error::system(format!("cannot write to stdout: {e}")));
             broken = true;
         }

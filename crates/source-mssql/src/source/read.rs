@@ -22,6 +22,7 @@ use super::estimate::estimate;
 use super::parallel::execute;
 use super::plan::{plan, schemas, InitialLoad, LoadStart, StreamPlan};
 use super::rows;
+use super::split;
 use crate::checkpoint::Checkpointer;
 use crate::config::Config;
 use crate::connection::{connect, Client};
@@ -47,19 +48,33 @@ pub async fn read<O: ReadOutput>(
     catalog: &ConfiguredCatalog,
     state: &InputState,
 ) -> Result<()> {
-    let plan = {
+    let mut notes = Vec::new();
+    let (plan, work) = {
         // Closed before the readers open theirs: at most `concurrency`
         // connections at any time.
         let mut client = connect(config).await?;
         let tables = tables(&mut client, &schemas(catalog, config)).await?;
-        plan(catalog, &tables, state)?
+        let plan = plan(catalog, &tables, state)?;
+        let work = split::work(
+            &mut client,
+            config,
+            &tables,
+            &plan.streams,
+            state,
+            &mut notes,
+        )
+        .await?;
+        (plan, work)
     };
     for warning in &plan.warnings {
         out.log(LogLevel::Warn, warning).map_err(stdout_error)?;
     }
+    for note in &notes {
+        out.log(LogLevel::Info, note).map_err(stdout_error)?;
+    }
     // The readers run on threads of their own; this thread, whose runtime
     // has nothing else to do, is the writer.
-    execute(out, config, &plan.streams)?;
+    execute(out, config, &work)?;
     if plan.missing.is_empty() {
         return Ok(());
     }

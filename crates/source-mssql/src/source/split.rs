@@ -1,0 +1,291 @@
+//! One big table split in key ranges, read at once on several connections.
+//!
+//! With `table_split_parts` above 1, a full refresh read in key order whose
+//! key starts with an integer column, and whose table the catalog counts at
+//! `table_split_min_rows` rows or more, is read as that many ranges of that
+//! column, cut evenly between its MIN and MAX. The ranges are half-open,
+//! `lower <= k < upper`, the first without a lower bound and the last
+//! without an upper one, so together they hold every row once whatever is
+//! inserted meanwhile (the key is never NULL). Each range is a work item of
+//! the executor, read by the one loop in key order, with its own position.
+//!
+//! The stream's state (`state::SplitState`) keeps every range's bounds and
+//! position; a run started from it reads the same ranges again, each after
+//! its own last key, and skips the ranges already done. The writer merges
+//! the ranges' events into the stream's (`merge`).
+
+use super::estimate::row_count;
+use super::plan::StreamPlan;
+use super::rows;
+use crate::config::Config;
+use crate::connection::Client;
+use crate::discover::Table;
+use crate::driver_error::query_error;
+use crate::error::{Error, Result};
+use crate::protocol::catalog::display_name;
+use crate::query::{key_ordered_within, table_name, KeyStart, Query};
+use crate::state::{InputState, OrderedState, RangeState, SplitState, StreamState};
+use crate::types::{quote_identifier, SqlType};
+use futures_util::TryStreamExt;
+
+/// What the executor reads: the work items, and the streams split among them.
+#[derive(Debug, Clone, Default)]
+pub struct Work {
+    pub plans: Vec<StreamPlan>,
+    pub splits: Vec<SplitStream>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SplitStream {
+    /// The stream's own plan: what its messages are about.
+    pub plan: StreamPlan,
+    /// Where each range is, those already done included.
+    pub state: SplitState,
+    /// `(work item, range)` for each range read this time.
+    pub parts: Vec<(usize, usize)>,
+}
+
+/// The work for `streams`: each as it is, or in ranges. `notes` get a
+/// line for each stream split.
+pub async fn work(
+    client: &mut Client,
+    config: &Config,
+    tables: &[Table],
+    streams: &[StreamPlan],
+    state: &InputState,
+    notes: &mut Vec<String>,
+) -> Result<Work> {
+    let mut work = Work::default();
+    for plan in streams {
+        let table = tables
+            .iter()
+            .find(|t| t.schema == plan.schema && t.name == plan.table);
+        let ranges = match table.filter(|t| splittable(plan, t)) {
+            Some(table) => ranges(client, config, table, plan, state).await?,
+            None => None,
+        };
+        let (Some(table), Some(split_state)) = (table, ranges) else {
+            work.plans.push(plan.clone());
+            continue;
+        };
+        let mut split = SplitStream {
+            plan: plan.clone(),
+            state: split_state,
+            parts: Vec::new(),
+        };
+        for (index, range) in split.state.ranges.iter().enumerate() {
+            if range.position.as_ref().is_some_and(|p| p.finished) {
+                continue;
+            }
+            split.parts.push((work.plans.len(), index));
+            work.plans
+                .push(part_plan(plan, table, &split.state.split_col, range)?);
+        }
+        notes.push(format!(
+            "stream `{}` is read in {} ranges of `{}` at once ({} left to read)",
+            display_name(&plan.stream),
+            split.state.ranges.len(),
+            split.state.split_col,
+            split.parts.len()
+        ));
+        work.splits.push(split);
+    }
+    Ok(work)
+}
+
+/// A full refresh in key order whose key starts with an integer column.
+fn splittable(plan: &StreamPlan, table: &Table) -> bool {
+    let Some(key) = plan.key.as_ref().filter(|k| k.initial_load.is_none()) else {
+        return false;
+    };
+    let first = key.columns.first();
+    let column = table.columns.iter().find(|c| Some(&c.name) == first);
+    plan.cursor.is_none()
+        && column.is_some_and(|c| {
+            matches!(
+                c.column_type.sql_type,
+                SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt
+            )
+        })
+}
+
+/// The ranges to read: the state's when it has unfinished ones for this
+/// key, else new ones when the table is big enough; `None`: read it whole.
+async fn ranges(
+    client: &mut Client,
+    config: &Config,
+    table: &Table,
+    plan: &StreamPlan,
+    state: &InputState,
+) -> Result<Option<SplitState>> {
+    let column = &table.order_key[0];
+    if let Some(StreamState::Split(saved)) = state.get(&plan.stream) {
+        if &saved.split_col == column && !saved.finished() {
+            return Ok(Some(checked_bounds(saved, plan)?));
+        }
+    }
+    if config.table_split_parts < 2 {
+        return Ok(None);
+    }
+    if config.table_split_min_rows > 0 {
+        let rows = row_count(client, &table.schema, &table.name).await;
+        if rows.is_none_or(|n| n < config.table_split_min_rows) {
+            return Ok(None);
+        }
+    }
+    let Some((min, max)) = min_max(client, table, column).await? else {
+        return Ok(None);
+    };
+    let cuts = cuts(min, max, config.table_split_parts);
+    if cuts.is_empty() {
+        return Ok(None);
+    }
+    let mut bounds: Vec<Option<String>> = vec![None];
+    bounds.extend(cuts.iter().map(|c| Some(c.to_string())));
+    bounds.push(None);
+    let ranges = bounds
+        .windows(2)
+        .map(|pair| RangeState {
+            lower: pair[0].clone(),
+            upper: pair[1].clone(),
+            position: None,
+        })
+        .collect();
+    Ok(Some(SplitState {
+        version: crate::state::STATE_VERSION,
+        split_col: column.clone(),
+        ranges,
+    }))
+}
+
+/// The saved ranges, once their bounds are checked to be integers: they
+/// go into the query's text.
+fn checked_bounds(saved: &SplitState, plan: &StreamPlan) -> Result<SplitState> {
+    for range in &saved.ranges {
+        for bound in [&range.lower, &range.upper].into_iter().flatten() {
+            if bound.parse::<i64>().is_err() {
+                return Err(Error::config(format!(
+                    "state: stream `{}` has a range bound {bound:?}, which is not an integer; \
+                     reset the stream to read it again from the start",
+                    display_name(&plan.stream)
+                )));
+            }
+        }
+    }
+    Ok(saved.clone())
+}
+
+/// `parts - 1` cut points spreading `min..=max` evenly, strictly increasing
+/// and above `min` (so no range is empty by construction).
+pub fn cuts(min: i64, max: i64, parts: usize) -> Vec<i64> {
+    let span = i128::from(max) - i128::from(min) + 1;
+    let mut cuts: Vec<i64> = Vec::new();
+    for i in 1..parts as i128 {
+        let cut = i128::from(min) + span * i / parts as i128;
+        let cut = i64::try_from(cut).expect("between min and max");
+        if cut > min && cuts.last().is_none_or(|last| cut > *last) {
+            cuts.push(cut);
+        }
+    }
+    cuts
+}
+
+async fn min_max(client: &mut Client, table: &Table, column: &str) -> Result<Option<(i64, i64)>> {
+    let quoted = quote_identifier(column);
+    let query = Query {
+        sql: format!(
+            "SELECT CAST(MIN({quoted}) AS bigint), CAST(MAX({quoted}) AS bigint) FROM {}",
+            table_name(table)
+        ),
+        params: Vec::new(),
+    };
+    let mut stream = rows(client, &query).await?;
+    let mut found = None;
+    while let Some(row) = stream.try_next().await.map_err(|e| query_error(&e))? {
+        let min = row.try_get::<i64, _>(0).map_err(|e| query_error(&e))?;
+        let max = row.try_get::<i64, _>(1).map_err(|e| query_error(&e))?;
+        found = min.zip(max);
+    }
+    Ok(found)
+}
+
+/// The plan of one range: the stream's, restricted to the range and
+/// resumed after the range's own last key.
+fn part_plan(
+    plan: &StreamPlan,
+    table: &Table,
+    column: &str,
+    range: &RangeState,
+) -> Result<StreamPlan> {
+    let key = plan.key.as_ref().expect("splittable streams have a key");
+    let selected = Table {
+        columns: plan
+            .columns
+            .iter()
+            .filter_map(|name| table.columns.iter().find(|c| &c.name == name).cloned())
+            .collect(),
+        ..table.clone()
+    };
+    let resumed_after = range
+        .position
+        .as_ref()
+        .and_then(OrderedState::values)
+        .filter(|values| values.len() == key.columns.len());
+    let start = resumed_after
+        .as_deref()
+        .map_or(KeyStart::Beginning, KeyStart::After);
+    let within = within(column, range);
+    let query = key_ordered_within(&selected, &key.columns, start, within.as_deref())?;
+    let mut part = plan.clone();
+    part.query = query;
+    part.key = Some(super::plan::KeyPlan {
+        resumed_after,
+        ..key.clone()
+    });
+    Ok(part)
+}
+
+/// `k >= lower AND k < upper`, each bound when there is one; the bounds
+/// are integers (made here, or checked when read from the state).
+fn within(column: &str, range: &RangeState) -> Option<String> {
+    let quoted = quote_identifier(column);
+    let conditions: Vec<String> = [
+        range.lower.as_ref().map(|l| format!("{quoted} >= {l}")),
+        range.upper.as_ref().map(|u| format!("{quoted} < {u}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!conditions.is_empty()).then(|| conditions.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_spread_the_range_evenly() {
+        assert_eq!(cuts(0, 99, 4), [25, 50, 75]);
+        assert_eq!(cuts(1, 1_000_000, 2), [500_001]);
+        // Fewer distinct keys than parts: no empty range is made.
+        assert_eq!(cuts(5, 6, 4), [6]);
+        assert!(cuts(7, 7, 4).is_empty());
+        // The whole bigint range, without overflow.
+        assert_eq!(cuts(i64::MIN, i64::MAX, 2), [0]);
+    }
+
+    #[test]
+    fn ranges_are_half_open() {
+        let range = RangeState {
+            lower: Some("10".into()),
+            upper: Some("20".into()),
+            position: None,
+        };
+        assert_eq!(within("id", &range).unwrap(), "[id] >= 10 AND [id] < 20");
+        let first = RangeState {
+            lower: None,
+            ..range.clone()
+        };
+        assert_eq!(within("id", &first).unwrap(), "[id] < 20");
+    }
+}
