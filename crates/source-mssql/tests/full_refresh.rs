@@ -139,7 +139,8 @@ fn messages_around_the_records() {
     );
     assert_eq!(
         run.traces("ESTIMATE")[0]["estimate"],
-        json!({"name": "items", "namespace": "dbo", "type": "STREAM", "row_estimate": 3})
+        json!({"name": "items", "namespace": "dbo", "type": "STREAM", "row_estimate": 3,
+               "byte_estimate": 8192})
     );
     let record = &run.of_type("RECORD")[0]["record"];
     assert_eq!(record["stream"], "items");

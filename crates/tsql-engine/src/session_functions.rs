@@ -9,6 +9,7 @@ use crate::translate::names::Parts;
 
 /// Registers the engine's own helper functions on `conn`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+    crate::catalog::size::register(conn)?;
     // A rowversion value: the counter as 8 bytes, big-endian.
     conn.create_scalar_function(
         "__mssql_rv",

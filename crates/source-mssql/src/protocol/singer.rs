@@ -1,5 +1,9 @@
 //! The read loop's events as Singer messages: SCHEMA, RECORD, STATE and
 //! ACTIVATE_VERSION on stdout; logs go to stderr, where Singer wants them.
+//!
+//! A stream's bookmark keeps `replication_key` / `replication_key_value`
+//! for a read by cursor, and, while a read in key order is unfinished, its
+//! position as `key_position` (the same blob as Airbyte mode's state).
 
 use super::airbyte::{now_millis, LogLevel, StreamDescriptor, StreamStatus};
 use super::output::ReadOutput;
@@ -125,7 +129,11 @@ impl<W: Write> ReadOutput for SingerWriter<W> {
             // A full table's rows carry a version; the ACTIVATE_VERSION at its
             // end tells the target to drop rows of older versions. The first
             // time, one at the start too, so the target shows the table at once.
-            let version = now_millis();
+            // A read resumed after a key keeps its version, or the
+            // ACTIVATE_VERSION at its end would drop the rows read before.
+            let resumed = plan.key.as_ref().is_some_and(|k| k.resumed_after.is_some());
+            let kept = self.bookmark(id).get("version").and_then(Value::as_i64);
+            let version = kept.filter(|_| resumed).unwrap_or_else(now_millis);
             let first = self
                 .bookmark(id)
                 .insert("version".into(), json!(version))
@@ -151,11 +159,22 @@ impl<W: Write> ReadOutput for SingerWriter<W> {
         _records: u64,
     ) -> io::Result<()> {
         let id = self.selected(&plan.stream)?.tap_stream_id.clone();
-        if let Some(StreamState::Cursor(cursor)) = state {
-            let key = cursor.cursor_field.first().cloned().unwrap_or_default();
-            let mark = self.bookmark(&id);
-            mark.insert("replication_key".into(), json!(key));
-            mark.insert("replication_key_value".into(), json!(cursor.cursor));
+        let mark = self.bookmark(&id);
+        match state {
+            Some(StreamState::Cursor(cursor)) => {
+                let key = cursor.cursor_field.first().cloned().unwrap_or_default();
+                mark.insert("replication_key".into(), json!(key));
+                mark.insert("replication_key_value".into(), json!(cursor.cursor));
+                mark.remove("key_position");
+            }
+            // Where a read in key order resumes: the same blob as in Airbyte mode.
+            Some(ordered @ StreamState::Ordered(o)) if !o.finished => {
+                mark.insert("key_position".into(), ordered.to_value());
+            }
+            Some(_) => {
+                mark.remove("key_position");
+            }
+            None => {}
         }
         self.state()
     }

@@ -248,10 +248,18 @@ pub fn input_state(text: &str, selected: &[Selected]) -> Result<(InputState, Map
         Some(_) => return Err(Error::config("state: `bookmarks` is not an object")),
     };
     for stream in selected {
-        let (Some(key), Some(mark)) = (
-            &stream.replication_key,
-            bookmarks.get(&stream.tap_stream_id),
-        ) else {
+        let Some(mark) = bookmarks.get(&stream.tap_stream_id) else {
+            continue;
+        };
+        // A read in key order that did not finish: its position, kept as
+        // in Airbyte mode (`plan` checks it is this read's).
+        if let Some(position) = key_position(mark) {
+            state
+                .streams
+                .insert(stream.configured.descriptor(), position);
+            continue;
+        }
+        let Some(key) = &stream.replication_key else {
             continue;
         };
         if mark.get("replication_key").and_then(Value::as_str) != Some(key) {
@@ -267,6 +275,15 @@ pub fn input_state(text: &str, selected: &[Selected]) -> Result<(InputState, Map
         state.streams.insert(descriptor, cursor);
     }
     Ok((state, bookmarks))
+}
+
+/// The bookmark's `key_position`, when it holds a read in key order.
+fn key_position(mark: &Value) -> Option<StreamState> {
+    let position = mark.get("key_position")?;
+    match serde_json::from_value(position.clone()) {
+        Ok(state @ StreamState::Ordered(_)) => Some(state),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

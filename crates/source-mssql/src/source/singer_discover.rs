@@ -2,7 +2,7 @@
 //! `discover`, rendered as a Singer catalog.
 
 use super::discover::tables;
-use super::estimate::row_count;
+use super::estimate::estimate;
 use super::singer_catalog::entry;
 use super::{rows, text};
 use crate::config::Config;
@@ -24,7 +24,7 @@ pub async fn discover(config: &Config) -> Result<Value> {
     let mut streams = Vec::with_capacity(tables.len());
     for table in &tables {
         let is_view = views.contains(&(table.schema.clone(), table.name.clone()));
-        let rows = row_count(&mut client, &table.schema, &table.name).await;
+        let rows = estimate(&mut client, &table.schema, &table.name).await.rows;
         streams.push(entry(table, &config.database, is_view, rows));
     }
     Ok(json!({ "streams": streams }))

@@ -3,6 +3,7 @@
 
 pub mod record;
 pub mod schema;
+pub mod size;
 pub mod types;
 
 use std::collections::HashMap;
