@@ -14,7 +14,7 @@
 //! its own last key, and skips the ranges already done. The writer merges
 //! the ranges' events into the stream's (`merge`).
 
-use super::estimate::row_count;
+use super::estimate::estimate;
 use super::plan::StreamPlan;
 use super::rows;
 use crate::config::Config;
@@ -128,7 +128,7 @@ async fn ranges(
         return Ok(None);
     }
     if config.table_split_min_rows > 0 {
-        let rows = row_count(client, &table.schema, &table.name).await;
+        let rows = estimate(client, &table.schema, &table.name).await.rows;
         if rows.is_none_or(|n| n < config.table_split_min_rows) {
             return Ok(None);
         }
