@@ -110,7 +110,8 @@ fn splittable(plan: &StreamPlan, table: &Table) -> bool {
 }
 
 /// The ranges to read: the state's when it has unfinished ones for this
-/// key, else new ones when the table is big enough; `None`: read it whole.
+/// key, else new ones when the table is big enough (and no read in one
+/// piece is to be resumed); `None`: read it whole.
 async fn ranges(
     client: &mut Client,
     config: &Config,
@@ -119,10 +120,13 @@ async fn ranges(
     state: &InputState,
 ) -> Result<Option<SplitState>> {
     let column = &table.order_key[0];
-    if let Some(StreamState::Split(saved)) = state.get(&plan.stream) {
-        if &saved.split_col == column && !saved.finished() {
+    match state.get(&plan.stream) {
+        Some(StreamState::Split(saved)) if &saved.split_col == column && !saved.finished() => {
             return Ok(Some(checked_bounds(saved, plan)?));
         }
+        // An unfinished read in one piece goes on from its last key.
+        Some(StreamState::Ordered(saved)) if !saved.finished => return Ok(None),
+        _ => {}
     }
     if config.table_split_parts < 2 {
         return Ok(None);
