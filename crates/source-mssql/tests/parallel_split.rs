@@ -269,3 +269,65 @@ fn memory_stays_flat_as_the_table_grows() {
         "peak grew from {small} kB to {big} kB"
     );
 }
+
+/// Date and datetime leading keys split too, cut at whole days and seconds:
+/// every row once, whatever its fraction of a second.
+#[test]
+fn date_and_datetime_keys_split_without_gap_or_overlap() {
+    const ROWS: usize = 3_000;
+    let mut init = String::from(
+        "CREATE TABLE dbo.days (d date NOT NULL PRIMARY KEY, n int)\nGO\n\
+         CREATE TABLE dbo.moments (at datetime2(7) NOT NULL PRIMARY KEY, n int)\nGO\n",
+    );
+    for chunk in (0..ROWS).collect::<Vec<_>>().chunks(500) {
+        let days: Vec<String> = chunk
+            .iter()
+            .map(|n| format!("(DATEADD(day, {n}, CAST('2001-01-01' AS date)), {n})"))
+            .collect();
+        init.push_str(&format!(
+            "INSERT INTO dbo.days VALUES {}\n",
+            days.join(", ")
+        ));
+        // 37 minutes and a fraction apart, so some rows fall near a cut.
+        let moments: Vec<String> = chunk
+            .iter()
+            .map(|n| {
+                format!(
+                    "(DATEADD(millisecond, {}, DATEADD(minute, {}, CAST('2020-01-01T00:00:00' \
+                     AS datetime2(7)))), {n})",
+                    n % 1000,
+                    n * 37
+                )
+            })
+            .collect();
+        init.push_str(&format!(
+            "INSERT INTO dbo.moments VALUES {}\n",
+            moments.join(", ")
+        ));
+    }
+    let server = emulator(&init);
+    let catalog = catalog(&[
+        ("dbo", "days", "full_refresh", None),
+        ("dbo", "moments", "full_refresh", None),
+    ]);
+    let run = run(&[
+        "read",
+        "--config",
+        &split_config(&server),
+        "--catalog",
+        &catalog,
+    ]);
+    run.assert_success();
+    for table in ["days", "moments"] {
+        let mut numbers: Vec<i64> = run
+            .of_type("RECORD")
+            .iter()
+            .filter(|m| m["record"]["stream"] == table)
+            .map(|m| m["record"]["data"]["n"].as_i64().unwrap())
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, (0..ROWS as i64).collect::<Vec<_>>(), "{table}");
+        let note = format!("stream `dbo.{table}` is read in 4 ranges");
+        assert!(run.stdout.contains(&note), "{table} was not split");
+    }
+}
