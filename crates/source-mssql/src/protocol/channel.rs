@@ -10,7 +10,9 @@
 //!
 //! Records travel in batches of bytes, not row by row, so the channel costs
 //! little per row; the channel's bound keeps memory flat, since a reader
-//! that outruns stdout waits instead of queueing.
+//! that outruns stdout waits instead of queueing. The read loop is
+//! synchronous towards its output, so a reader waits in `block_in_place`:
+//! the runtime's other tasks move to another worker meanwhile.
 
 use super::airbyte::{LogLevel, StreamDescriptor, StreamStatus};
 use super::output::ReadOutput;
@@ -21,6 +23,8 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::Sender;
 
 /// Records are sent once a batch holds this much: big enough that the
 /// channel's cost per row vanishes, small enough that readers × queued
@@ -83,7 +87,7 @@ pub fn render<O: ReadOutput>(out: &mut O, plans: &[StreamPlan], event: Event) ->
 /// A reader's output for one stream: forwards to the writer.
 pub struct ChannelOutput {
     plan: usize,
-    events: SyncSender<Event>,
+    events: Sender<Event>,
     /// Set when the sync is stopping (another stream failed, or stdout
     /// did): the next records fail, so the read loop ends.
     stop: Arc<AtomicBool>,
@@ -92,7 +96,7 @@ pub struct ChannelOutput {
 }
 
 impl ChannelOutput {
-    pub fn new(plan: usize, events: SyncSender<Event>, stop: Arc<AtomicBool>) -> Self {
+    pub fn new(plan: usize, events: Sender<Event>, stop: Arc<AtomicBool>) -> Self {
         Self {
             plan,
             events,
@@ -103,9 +107,14 @@ impl ChannelOutput {
     }
 
     fn send(&self, event: Event) -> io::Result<()> {
-        self.events
-            .send(event)
-            .map_err(|_| io::Error::other("the writer of stdout has stopped"))
+        match self.events.try_send(event) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(event)) => {
+                tokio::task::block_in_place(|| self.events.blocking_send(event))
+                    .map_err(|_| writer_stopped())
+            }
+            Err(TrySendError::Closed(_)) => Err(writer_stopped()),
+        }
     }
 
     /// Sends the records batched so far, before any other event.
@@ -121,6 +130,10 @@ impl ChannelOutput {
             rows,
         })
     }
+}
+
+fn writer_stopped() -> io::Error {
+    io::Error::other("the writer of stdout has stopped")
 }
 
 impl ReadOutput for ChannelOutput {
@@ -151,9 +164,7 @@ impl ReadOutput for ChannelOutput {
             plan: self.plan,
             reply,
         })?;
-        answer
-            .recv()
-            .map_err(|_| io::Error::other("the writer of stdout has stopped"))?
+        tokio::task::block_in_place(|| answer.recv()).map_err(|_| writer_stopped())?
     }
 
     fn records(&mut self, lines: &[u8]) -> io::Result<()> {

@@ -1,15 +1,14 @@
 //! The executor: reads the planned streams on up to `concurrency`
 //! connections at once, and writes everything they emit from one place.
 //!
-//! Each reader is an OS thread with its own single-threaded runtime and its
+//! Each reader is a task on the command's multi-threaded runtime with its
 //! own connection, opened when it takes its first stream and reused for the
 //! next ones. It takes streams in catalog order and runs the one read loop
 //! (`read::read_stream`) against a `ChannelOutput`, whose bounded channel
-//! carries its events to the writer: the calling thread, which owns the
-//! real output and so stdout. A thread per reader rather than a shared
-//! multi-threaded runtime: a reader never waits on another, so work
-//! stealing has nothing to balance, and blocking on a full channel (how a
-//! reader waits for stdout) is then plain backpressure.
+//! carries its events to the writer: the calling task, which owns the real
+//! output and so stdout. Waiting on the channel, never blocking it, the
+//! writer leaves the runtime free for the readers and for whatever their
+//! connections share.
 //!
 //! Memory: each reader holds one batch of records being filled and the
 //! channel holds at most two batches per reader, so the peak is about
@@ -24,9 +23,7 @@
 //! A work item is a stream, or one key range of a big table (`split`); the
 //! writer merges a split stream's ranges back into one stream (`merge`).
 
-use super::block_on;
 use super::merge::Merge;
-use super::plan::StreamPlan;
 use super::read::read_stream;
 use super::split::Work;
 use crate::config::Config;
@@ -37,8 +34,8 @@ use crate::protocol::catalog::display_name;
 use crate::protocol::channel::{ChannelOutput, Event};
 use crate::protocol::output::ReadOutput;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::{channel, Receiver, Sender};
 
 /// Batches the channel holds per reader before a reader waits.
 const QUEUED_BATCHES_PER_READER: usize = 2;
@@ -51,55 +48,56 @@ pub fn readers(concurrency: usize, streams: usize) -> usize {
 
 /// Reads every work item (a stream, or a range of one), up to
 /// `readers(config.concurrency, ..)` at a time.
-pub fn execute<O: ReadOutput>(out: &mut O, config: &Config, work: &Work) -> Result<()> {
-    let plans = work.plans.as_slice();
-    if plans.is_empty() {
+pub async fn execute<O: ReadOutput>(out: &mut O, config: &Config, work: Work) -> Result<()> {
+    if work.plans.is_empty() {
         return Ok(());
     }
-    let count = readers(config.concurrency, plans.len());
-    let shared = Shared {
-        plans,
+    let count = readers(config.concurrency, work.plans.len());
+    let shared = Arc::new(Shared {
+        work,
         next: AtomicUsize::new(0),
         stop: Arc::new(AtomicBool::new(false)),
         failure: Mutex::new(None),
-    };
-    let (events, received) = sync_channel(count * QUEUED_BATCHES_PER_READER);
-    std::thread::scope(|scope| {
-        for _ in 0..count {
-            let events = events.clone();
-            let shared = &shared;
-            scope.spawn(move || reader(shared, config, events));
-        }
-        drop(events);
-        write_all(out, &mut Merge::new(work), &shared, received);
     });
-    match shared.failure.into_inner() {
-        Ok(None) => Ok(()),
-        Ok(Some(error)) => Err(error),
-        Err(_) => Err(Error::system(
-            "a reader thread panicked; this is a bug in source-mssql",
-        )),
+    let (events, mut received) = channel(count * QUEUED_BATCHES_PER_READER);
+    let tasks: Vec<_> = (0..count)
+        .map(|_| tokio::spawn(reader(shared.clone(), config.clone(), events.clone())))
+        .collect();
+    drop(events);
+    write_all(out, &mut Merge::new(&shared.work), &shared, &mut received).await;
+    for task in tasks {
+        if task.await.is_err() {
+            shared.fail(Error::system(
+                "a reader task panicked; this is a bug in source-mssql",
+            ));
+        }
     }
+    let failure = shared
+        .failure
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    failure.map_or(Ok(()), Err)
 }
 
 /// What the readers and the writer share.
-struct Shared<'p> {
-    plans: &'p [StreamPlan],
-    /// The next plan to take.
+struct Shared {
+    work: Work,
+    /// The next work item to take.
     next: AtomicUsize,
     stop: Arc<AtomicBool>,
     /// The first failure: the one the sync reports.
     failure: Mutex<Option<Error>>,
 }
 
-impl Shared<'_> {
-    /// The next plan to read, unless the sync is stopping.
+impl Shared {
+    /// The next work item to read, unless the sync is stopping.
     fn take(&self) -> Option<usize> {
         if self.stop.load(Ordering::Relaxed) {
             return None;
         }
         let index = self.next.fetch_add(1, Ordering::Relaxed);
-        (index < self.plans.len()).then_some(index)
+        (index < self.work.plans.len()).then_some(index)
     }
 
     /// Stops the sync. Only the first failure is kept: after it, the others
@@ -112,54 +110,42 @@ impl Shared<'_> {
     }
 }
 
-/// One reader: takes plans until none is left, on one connection.
-fn reader(shared: &Shared<'_>, config: &Config, events: SyncSender<Event>) {
-    let work = async {
-        let mut client: Option<Client> = None;
-        while let Some(index) = shared.take() {
-            let plan = &shared.plans[index];
-            let mut out = ChannelOutput::new(index, events.clone(), shared.stop.clone());
-            if let Err(error) = read_one(&mut out, &mut client, config, plan).await {
-                let _ = out.stream_status(&plan.stream, StreamStatus::Incomplete);
-                shared.fail(Error {
-                    message: format!("stream `{}`: {}", display_name(&plan.stream), error.message),
-                    ..error
-                });
-                return Ok(());
-            }
+/// One reader: takes work items until none is left, on one connection,
+/// opened when it takes its first.
+async fn reader(shared: Arc<Shared>, config: Config, events: Sender<Event>) {
+    let mut client: Option<Client> = None;
+    while let Some(index) = shared.take() {
+        let plan = &shared.work.plans[index];
+        let mut out = ChannelOutput::new(index, events.clone(), shared.stop.clone());
+        let result = async {
+            let client = match &mut client {
+                Some(client) => client,
+                None => client.insert(connect(&config).await?),
+            };
+            read_stream(&mut out, client, &config, plan).await
+        };
+        if let Err(error) = result.await {
+            let _ = out.stream_status(&plan.stream, StreamStatus::Incomplete);
+            shared.fail(Error {
+                message: format!("stream `{}`: {}", display_name(&plan.stream), error.message),
+                ..error
+            });
+            return;
         }
-        Ok(())
-    };
-    if let Err(error) = block_on(work) {
-        shared.fail(error);
     }
-}
-
-/// Reads one stream, on the reader's connection, opened the first time.
-async fn read_one(
-    out: &mut ChannelOutput,
-    client: &mut Option<Client>,
-    config: &Config,
-    plan: &StreamPlan,
-) -> Result<()> {
-    let client = match client {
-        Some(client) => client,
-        None => client.insert(connect(config).await?),
-    };
-    read_stream(out, client, config, plan).await
 }
 
 /// The writer: renders every reader's events until all readers are done.
 /// If stdout fails, the sync stops, and the events still coming are
 /// dropped so that no reader waits on a full channel forever.
-fn write_all<O: ReadOutput>(
+async fn write_all<O: ReadOutput>(
     out: &mut O,
     merge: &mut Merge<'_>,
-    shared: &Shared<'_>,
-    events: Receiver<Event>,
+    shared: &Shared,
+    events: &mut Receiver<Event>,
 ) {
     let mut broken = false;
-    for event in events {
+    while let Some(event) = events.recv().await {
         if broken {
             continue;
         }

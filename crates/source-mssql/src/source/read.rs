@@ -72,9 +72,8 @@ pub async fn read<O: ReadOutput>(
     for note in &notes {
         out.log(LogLevel::Info, note).map_err(stdout_error)?;
     }
-    // The readers run on threads of their own; this thread, whose runtime
-    // has nothing else to do, is the writer.
-    execute(out, config, &work)?;
+    // The readers run as tasks of their own; this one is the writer.
+    execute(out, config, work).await?;
     if plan.missing.is_empty() {
         return Ok(());
     }
