@@ -109,10 +109,11 @@ impl ChannelOutput {
     fn send(&self, event: Event) -> io::Result<()> {
         match self.events.try_send(event) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(event)) => {
-                tokio::task::block_in_place(|| self.events.blocking_send(event))
+            Err(TrySendError::Full(event)) => tokio::task::block_in_place(|| {
+                self.events
+                    .blocking_send(event)
                     .map_err(|_| writer_stopped())
-            }
+            }),
             Err(TrySendError::Closed(_)) => Err(writer_stopped()),
         }
     }
