@@ -458,6 +458,64 @@ mod tests {
     }
 
     #[test]
+    fn composite_keys_compare_as_rows_with_a_seekable_first_column() {
+        let mut table = orders();
+        table.columns.push(column(
+            "code",
+            ColumnType::from_catalog("varchar", Some(12), None, None),
+        ));
+        let key = ["id".to_string(), "code".to_string(), "updated".to_string()];
+        let q = key_ordered(&table, &key, KeyStart::Beginning).unwrap();
+        assert!(
+            q.sql
+                .ends_with("[rv], [code] FROM [sales].[order]]s] ORDER BY [id], [code], [updated]"),
+            "{}",
+            q.sql
+        );
+        let values = [
+            "7".to_string(),
+            "Ab ".to_string(),
+            "2024-01-01T00:00:00.000".to_string(),
+        ];
+        let q = key_ordered(&table, &key, KeyStart::After(&values)).unwrap();
+        assert!(
+            q.sql.ends_with(
+                " WHERE [id] >= CAST(@P1 AS bigint) AND ([id] > CAST(@P1 AS bigint) OR \
+                 [code] >= CAST(@P2 AS varchar(12)) AND ([code] > CAST(@P2 AS varchar(12)) OR \
+                 [updated] > CAST(@P3 AS datetime2(3)))) ORDER BY [id], [code], [updated]"
+            ),
+            "{}",
+            q.sql
+        );
+        assert_eq!(
+            q.params,
+            values
+                .iter()
+                .map(|v| Param::Text(v.clone()))
+                .collect::<Vec<_>>()
+        );
+        // A shorter saved key: at or after it.
+        let q = key_ordered(&table, &key, KeyStart::FromPrefix(&values[..1])).unwrap();
+        assert!(
+            q.sql
+                .ends_with(" WHERE [id] >= CAST(@P1 AS bigint) ORDER BY [id], [code], [updated]"),
+            "{}",
+            q.sql
+        );
+        let err = key_ordered(&table, &key[..1], KeyStart::After(&values)).unwrap_err();
+        assert!(err.message.contains("3 values"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_cursor_maximum() {
+        let q = cursor_max(&orders(), "total").unwrap();
+        assert_eq!(
+            q.sql,
+            "SELECT CAST(MAX([total]) AS DECIMAL(19,4)) FROM [sales].[order]]s]"
+        );
+    }
+
+    #[test]
     fn unknown_column() {
         let err = ordered_by(&orders(), "nope", Start::Beginning).unwrap_err();
         assert!(

@@ -208,3 +208,79 @@ fn required(value: Option<String>, what: &str) -> Result<String> {
 fn small(value: Option<i32>) -> Option<u8> {
     value.and_then(|v| u8::try_from(v).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(columns: &[(&str, &str)], keys: &[(i32, bool, bool, bool, &[&str])]) -> Parts {
+        Parts {
+            columns: columns
+                .iter()
+                .enumerate()
+                .map(|(n, (name, ty))| {
+                    let column = Column {
+                        name: name.to_string(),
+                        column_type: ColumnType::from_catalog(ty, None, None, None),
+                    };
+                    (n as i32 + 1, column)
+                })
+                .collect(),
+            keys: keys
+                .iter()
+                .map(|(id, primary, clustered, nullable, columns)| {
+                    let key = UniqueKey {
+                        primary: *primary,
+                        clustered: *clustered,
+                        nullable: *nullable,
+                        columns: columns
+                            .iter()
+                            .enumerate()
+                            .map(|(n, c)| (n as i32 + 1, c.to_string()))
+                            .collect(),
+                    };
+                    (*id, key)
+                })
+                .collect(),
+        }
+    }
+
+    fn order_key(parts: Parts) -> Vec<String> {
+        table("dbo".into(), "t".into(), parts).order_key
+    }
+
+    const COLUMNS: &[(&str, &str)] = &[("id", "int"), ("code", "nvarchar"), ("blob", "varbinary")];
+
+    #[test]
+    fn the_clustered_unique_key_comes_first() {
+        let keys: &[(i32, bool, bool, bool, &[&str])] = &[
+            (1, false, true, false, &["code"]),
+            (2, true, false, false, &["id"]),
+        ];
+        let t = table("dbo".into(), "t".into(), parts(COLUMNS, keys));
+        assert_eq!(
+            (t.primary_key, t.order_key),
+            (vec!["id".into()], vec!["code".into()])
+        );
+    }
+
+    #[test]
+    fn then_the_primary_key_then_a_unique_index() {
+        let keys: &[(i32, bool, bool, bool, &[&str])] = &[
+            (2, false, false, false, &["code"]),
+            (3, true, false, false, &["id", "code"]),
+        ];
+        assert_eq!(order_key(parts(COLUMNS, keys)), ["id", "code"]);
+        let keys: &[(i32, bool, bool, bool, &[&str])] = &[(4, false, false, false, &["code"])];
+        assert_eq!(order_key(parts(COLUMNS, keys)), ["code"]);
+    }
+
+    #[test]
+    fn nullable_or_unorderable_keys_are_not_keys() {
+        let keys: &[(i32, bool, bool, bool, &[&str])] = &[
+            (1, false, true, true, &["id"]),
+            (2, false, false, false, &["blob"]),
+        ];
+        assert!(order_key(parts(COLUMNS, keys)).is_empty());
+    }
+}
