@@ -331,3 +331,69 @@ fn date_and_datetime_keys_split_without_gap_or_overlap() {
         assert!(run.stdout.contains(&note), "{table} was not split");
     }
 }
+
+/// In Singer mode a split table is still one stream: one SCHEMA, every
+/// row once under one version, and the version activated once at its end.
+#[test]
+fn singer_mode_sees_one_stream_for_a_split_table() {
+    let server = big_table();
+    let config = split_config(&server);
+    let tap = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_source-mssql"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (discovered, _) = tap(&["--config", &config, "--discover"]);
+    let mut catalog: Value = serde_json::from_str(&discovered).unwrap();
+    for stream in catalog["streams"].as_array_mut().unwrap() {
+        stream["metadata"][0]["metadata"]["selected"] = json!(true);
+        stream["metadata"][0]["metadata"]["replication-method"] = json!("FULL_TABLE");
+    }
+    let catalog = file(&catalog.to_string());
+    let (stdout, stderr) = tap(&["--config", &config, "--catalog", &catalog]);
+    assert!(stderr.contains("is read in 4 ranges"), "{stderr}");
+    let messages: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |kind: &str| {
+        messages
+            .iter()
+            .filter(|m| m["type"] == kind)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("SCHEMA").len(), 1);
+    let records = of("RECORD");
+    let versions: BTreeSet<i64> = records
+        .iter()
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions.len(), 1, "one version for every range");
+    let mut read: Vec<i64> = records
+        .iter()
+        .map(|r| r["record"]["id"].as_i64().unwrap())
+        .collect();
+    read.sort();
+    assert_eq!(read, ids());
+    // The first sync activates the version at its start and at its end.
+    let activations = of("ACTIVATE_VERSION");
+    assert_eq!(activations.len(), 2, "{activations:?}");
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.contains(r#""type":"STATE""#));
+    assert!(
+        last.is_some_and(|l| l.contains("ACTIVATE_VERSION")),
+        "the version is activated after every range's rows"
+    );
+}
