@@ -29,6 +29,13 @@ use std::time::Duration;
 const DEFAULT_PORT: u16 = 1433;
 const DEFAULT_SCHEMA: &str = "dbo";
 const DEFAULT_CHECKPOINT_SECONDS: u64 = 300;
+/// Streams (or parts of a split table) read at once when the config says nothing.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most connections one sync opens: a read holds one per reader, and
+/// a server's connection pool is shared with its applications.
+pub const MAX_CONCURRENCY: usize = 32;
+/// A table is split only if the catalog counts this many rows or more.
+pub const DEFAULT_SPLIT_MIN_ROWS: u64 = 1_000_000;
 const DEFAULT_SSH_PORT: u16 = 22;
 /// How long connecting keeps retrying Azure's "try again" answers by
 /// default: long enough for a serverless database to resume.
@@ -91,8 +98,13 @@ pub struct Config {
     pub schemas: Vec<String>,
     pub jdbc: JdbcParams,
     pub tls: Tls,
-    /// How many tables are read at once.
+    /// How many streams are read at once, each on its own connection
+    /// (1 to `MAX_CONCURRENCY`).
     pub concurrency: usize,
+    /// Key ranges a big full-refresh table is read in at once (1: none).
+    pub table_split_parts: usize,
+    /// Only tables with at least this many rows (0: any) are split.
+    pub table_split_min_rows: u64,
     /// Emit a STATE at least this often while a table is read.
     pub checkpoint_interval: Duration,
     /// Also emit a STATE after this many rows.
@@ -186,7 +198,15 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
     };
     let tls = tls::read_tls(top, unknown, &host, &jdbc)?;
     read_replication(top, unknown)?;
-    let concurrency = top.integer("concurrency", 1, 1024)?.unwrap_or(1) as usize;
+    let concurrency = top
+        .integer("concurrency", 1, MAX_CONCURRENCY as i64)?
+        .map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+    let table_split_parts = top
+        .integer("table_split_parts", 1, MAX_CONCURRENCY as i64)?
+        .map_or(1, |n| n as usize);
+    let table_split_min_rows = top
+        .integer("table_split_min_rows", 0, i64::MAX)?
+        .map_or(DEFAULT_SPLIT_MIN_ROWS, |n| n as u64);
     let checkpoint_seconds = top
         .integer("checkpoint_target_interval_seconds", 1, i64::MAX)?
         .map_or(DEFAULT_CHECKPOINT_SECONDS, |s| s as u64);
@@ -208,6 +228,8 @@ fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Conf
         jdbc,
         tls,
         concurrency,
+        table_split_parts,
+        table_split_min_rows,
         checkpoint_interval: Duration::from_secs(checkpoint_seconds),
         checkpoint_rows,
         tunnel,

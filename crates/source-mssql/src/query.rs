@@ -182,6 +182,17 @@ pub fn can_order_by(column_type: &ColumnType) -> bool {
 /// column's type, so the server's own order (a string column's collation,
 /// uniqueidentifier's byte groups) decides what comes after it.
 pub fn key_ordered(table: &Table, key: &[String], start: KeyStart<'_>) -> Result<Query> {
+    key_ordered_within(table, key, start, None)
+}
+
+/// `key_ordered`, restricted to the rows `within` (a condition on the
+/// key's first column, from `source::split`).
+pub fn key_ordered_within(
+    table: &Table,
+    key: &[String],
+    start: KeyStart<'_>,
+    within: Option<&str>,
+) -> Result<Query> {
     let columns = key
         .iter()
         .map(|name| {
@@ -226,9 +237,14 @@ pub fn key_ordered(table: &Table, key: &[String], start: KeyStart<'_>) -> Result
             bound_parameter(&column.column_type, n + 1),
         ));
     }
-    if !bounds.is_empty() {
+    let conditions: Vec<String> = within
+        .map(String::from)
+        .into_iter()
+        .chain((!bounds.is_empty()).then(|| after(&bounds, last_operator)))
+        .collect();
+    if !conditions.is_empty() {
         sql.push_str(" WHERE ");
-        sql.push_str(&after(&bounds, last_operator));
+        sql.push_str(&conditions.join(" AND "));
     }
     let order: Vec<String> = key.iter().map(|k| quote_identifier(k)).collect();
     sql.push_str(&format!(" ORDER BY {}", order.join(", ")));

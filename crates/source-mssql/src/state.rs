@@ -17,7 +17,9 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 mod ordered;
+mod split;
 pub use ordered::{FullRefreshState, OrderedState};
+pub use split::{RangeState, SplitState};
 
 /// The `version` written in every state blob.
 pub const STATE_VERSION: u32 = 2;
@@ -38,6 +40,10 @@ pub enum StreamState {
     /// pass, it can't resume.
     #[serde(rename = "full_refresh")]
     FullRefresh(FullRefreshState),
+    /// A full refresh split in key ranges read at once (`source::split`):
+    /// each range's own read in key order.
+    #[serde(rename = "split_ordered_column")]
+    Split(SplitState),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,7 +260,11 @@ fn parse_stream_state(descriptor: &StreamDescriptor, blob: &Value) -> Result<Str
         Some(Value::String(t))
             if matches!(
                 t.as_str(),
-                "cursor_based" | "primary_key" | "ordered_column" | "full_refresh"
+                "cursor_based"
+                    | "primary_key"
+                    | "ordered_column"
+                    | "full_refresh"
+                    | "split_ordered_column"
             ) => {}
         Some(Value::String(other)) => {
             return Err(stream_error(
@@ -296,6 +306,9 @@ fn parse_stream_state(descriptor: &StreamDescriptor, blob: &Value) -> Result<Str
             }
         }
         StreamState::FullRefresh(_) => {}
+        StreamState::Split(split) => split
+            .check()
+            .map_err(|problem| stream_error(&name, &problem))?,
     }
     Ok(state)
 }

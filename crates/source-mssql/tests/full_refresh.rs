@@ -254,7 +254,8 @@ fn read_speed() {
 }
 
 /// A stream whose query fails ends the sync: INCOMPLETE, then a TRACE ERROR
-/// saying what to do, and a non-zero exit. Streams before it are complete.
+/// saying what to do, and a non-zero exit. Streams before it are complete
+/// (read one at a time here; `tests/parallel.rs` has the parallel case).
 #[test]
 fn a_failing_stream_ends_the_sync() {
     let server = emulator(
@@ -275,7 +276,7 @@ fn a_failing_stream_ends_the_sync() {
     let run = run(&[
         "read",
         "--config",
-        &config(&server, json!({})),
+        &config(&server, json!({"concurrency": 1})),
         "--catalog",
         &catalog,
     ]);

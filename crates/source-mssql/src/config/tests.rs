@@ -36,7 +36,7 @@ fn minimal_config_gets_defaults() {
     assert_eq!(c.password.expose(), PASSWORD);
     assert_eq!(c.schemas, vec!["dbo"]);
     assert_eq!(c.tls, Tls::Unencrypted);
-    assert_eq!(c.concurrency, 1);
+    assert_eq!(c.concurrency, 4);
     assert_eq!(c.checkpoint_interval, Duration::from_secs(300));
     assert_eq!(c.checkpoint_rows, None);
     assert_eq!(c.tunnel, Tunnel::None);
@@ -54,7 +54,7 @@ fn full_airbyte_config() {
                        "hostNameInCertificate": "db.example.com",
                        "certificate": "-----BEGIN CERTIFICATE-----"},
         "replication_method": {"method": "STANDARD"},
-        "concurrency": 4,
+        "concurrency": 3,
         "checkpoint_target_interval_seconds": 60,
         "checkpoint_interval_rows": 100000,
         "tunnel_method": {"tunnel_method": "SSH_KEY_AUTH", "tunnel_host": "bastion",
@@ -72,7 +72,7 @@ fn full_airbyte_config() {
             certificate: Some(Secret::new("-----BEGIN CERTIFICATE-----")),
         })
     );
-    assert_eq!(c.concurrency, 4);
+    assert_eq!(c.concurrency, 3);
     assert_eq!(c.checkpoint_interval, Duration::from_secs(60));
     assert_eq!(c.checkpoint_rows, Some(100_000));
     let Tunnel::SshKey {
@@ -362,7 +362,7 @@ fn mistyped_values_are_named() {
         (json!({"schemas": []}), "`schemas` is empty"),
         (
             json!({"concurrency": 0}),
-            "`concurrency` must be an integer from 1 to 1024",
+            "`concurrency` must be an integer from 1 to 32",
         ),
         (
             json!({"checkpoint_target_interval_seconds": -5}),

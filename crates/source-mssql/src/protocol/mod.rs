@@ -4,6 +4,7 @@
 
 pub mod airbyte;
 pub mod catalog;
+pub mod channel;
 pub mod output;
 pub mod singer;
 pub mod writer;

@@ -6,16 +6,22 @@
 //! - `plan`: each configured stream's table, columns, query and start point;
 //! - `cursor`: where an incremental read may checkpoint;
 //! - `read`: the one read loop, for full refresh and incremental streams;
-//! - `estimate`: how many rows a stream is likely to have.
+//! - `estimate`: how many rows a stream is likely to have;
+//! - `parallel`: the executor, several readers at once and one writer;
+//! - `split`, `merge`: one big table read in key ranges at once, and its
+//!   ranges' messages merged back into one stream's.
 
 pub mod check;
 pub mod cursor;
 pub mod discover;
 pub mod estimate;
+pub mod merge;
+pub mod parallel;
 pub mod plan;
 pub mod read;
 pub mod singer_catalog;
 pub mod singer_discover;
+pub mod split;
 
 use crate::connection::Client;
 use crate::driver_error::query_error;
@@ -26,10 +32,15 @@ use std::future::Future;
 
 /// Runs a command's server work to its end.
 ///
-/// One thread is enough: a command holds one connection and runs one query
-/// at a time, so more threads would only add hand-offs between them.
+/// A multi-threaded runtime, one worker per core: `read` runs its readers
+/// as tasks that decode rows on the workers while this thread writes
+/// stdout, and a reader waiting for stdout (`block_in_place`) must not
+/// stall the others, nor the tasks every connection shares (an SSH
+/// tunnel's session).
 pub fn block_on<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|e| Error::system(format!("cannot start the async runtime: {e}")))?;

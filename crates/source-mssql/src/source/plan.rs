@@ -274,7 +274,7 @@ fn resume_point(
         }
         // Rows past the saved key may have any cursor value, so resuming
         // from the state's cursor could lose them.
-        Some(StreamState::Ordered(_)) => {
+        Some(StreamState::Ordered(_) | StreamState::Split(_)) => {
             warnings.push(format!(
                 "stream `{name}`: the state is from a first read in key order that did not \
                  finish, and the table no longer has a key to resume it by; the stream is \

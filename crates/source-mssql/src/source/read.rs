@@ -1,4 +1,5 @@
-//! `read`: every planned stream, one after the other, over one connection.
+//! `read`: every planned stream, read by the executor (`parallel`) on up to
+//! `concurrency` connections, each stream by the one loop below.
 //!
 //! Full refresh and incremental streams share one loop: a stream's query
 //! streams rows straight into RECORD lines (memory stays flat whatever the
@@ -18,8 +19,10 @@
 
 use super::discover::tables;
 use super::estimate::estimate;
+use super::parallel::execute;
 use super::plan::{plan, schemas, InitialLoad, LoadStart, StreamPlan};
 use super::rows;
+use super::split;
 use crate::checkpoint::Checkpointer;
 use crate::config::Config;
 use crate::connection::{connect, Client};
@@ -45,32 +48,32 @@ pub async fn read<O: ReadOutput>(
     catalog: &ConfiguredCatalog,
     state: &InputState,
 ) -> Result<()> {
-    let mut client = connect(config).await?;
-    let tables = tables(&mut client, &schemas(catalog, config)).await?;
-    let plan = plan(catalog, &tables, state)?;
+    let mut notes = Vec::new();
+    let (plan, work) = {
+        // Closed before the readers open theirs: at most `concurrency`
+        // connections at any time.
+        let mut client = connect(config).await?;
+        let tables = tables(&mut client, &schemas(catalog, config)).await?;
+        let plan = plan(catalog, &tables, state)?;
+        let work = split::work(
+            &mut client,
+            config,
+            &tables,
+            &plan.streams,
+            state,
+            &mut notes,
+        )
+        .await?;
+        (plan, work)
+    };
     for warning in &plan.warnings {
         out.log(LogLevel::Warn, warning).map_err(stdout_error)?;
     }
-    if config.concurrency > 1 {
-        let note = format!(
-            "`concurrency` is {}, but this source reads one stream at a time",
-            config.concurrency
-        );
-        out.log(LogLevel::Info, &note).map_err(stdout_error)?;
+    for note in &notes {
+        out.log(LogLevel::Info, note).map_err(stdout_error)?;
     }
-    for stream in &plan.streams {
-        if let Err(error) = read_stream(out, &mut client, config, stream).await {
-            status(out, &stream.stream, StreamStatus::Incomplete)?;
-            return Err(Error {
-                message: format!(
-                    "stream `{}`: {}",
-                    display_name(&stream.stream),
-                    error.message
-                ),
-                ..error
-            });
-        }
-    }
+    // The readers run as tasks of their own; this one is the writer.
+    execute(out, config, work).await?;
     if plan.missing.is_empty() {
         return Ok(());
     }
@@ -90,7 +93,7 @@ pub async fn read<O: ReadOutput>(
     )))
 }
 
-async fn read_stream<O: ReadOutput>(
+pub(super) async fn read_stream<O: ReadOutput>(
     out: &mut O,
     client: &mut Client,
     config: &Config,
