@@ -27,7 +27,7 @@ use super::merge::Merge;
 use super::read::read_stream;
 use super::split::Work;
 use crate::config::Config;
-use crate::connection::{connect, Client};
+use crate::connection::{Client, Connector};
 use crate::error::{Error, Result};
 use crate::protocol::airbyte::StreamStatus;
 use crate::protocol::catalog::display_name;
@@ -48,7 +48,12 @@ pub fn readers(concurrency: usize, streams: usize) -> usize {
 
 /// Reads every work item (a stream, or a range of one), up to
 /// `readers(config.concurrency, ..)` at a time.
-pub async fn execute<O: ReadOutput>(out: &mut O, config: &Config, work: Work) -> Result<()> {
+pub async fn execute<O: ReadOutput>(
+    out: &mut O,
+    config: &Config,
+    connector: &Arc<Connector>,
+    work: Work,
+) -> Result<()> {
     if work.plans.is_empty() {
         return Ok(());
     }
@@ -61,7 +66,14 @@ pub async fn execute<O: ReadOutput>(out: &mut O, config: &Config, work: Work) ->
     });
     let (events, mut received) = channel(count * QUEUED_BATCHES_PER_READER);
     let tasks: Vec<_> = (0..count)
-        .map(|_| tokio::spawn(reader(shared.clone(), config.clone(), events.clone())))
+        .map(|_| {
+            tokio::spawn(reader(
+                shared.clone(),
+                connector.clone(),
+                config.clone(),
+                events.clone(),
+            ))
+        })
         .collect();
     drop(events);
     write_all(out, &mut Merge::new(&shared.work), &shared, &mut received).await;
@@ -112,7 +124,12 @@ impl Shared {
 
 /// One reader: takes work items until none is left, on one connection,
 /// opened when it takes its first.
-async fn reader(shared: Arc<Shared>, config: Config, events: Sender<Event>) {
+async fn reader(
+    shared: Arc<Shared>,
+    connector: Arc<Connector>,
+    config: Config,
+    events: Sender<Event>,
+) {
     let mut client: Option<Client> = None;
     while let Some(index) = shared.take() {
         let plan = &shared.work.plans[index];
@@ -120,7 +137,7 @@ async fn reader(shared: Arc<Shared>, config: Config, events: Sender<Event>) {
         let result = async {
             let client = match &mut client {
                 Some(client) => client,
-                None => client.insert(connect(&config).await?),
+                None => client.insert(connector.connect().await?),
             };
             read_stream(&mut out, client, &config, plan).await
         };

@@ -25,7 +25,7 @@ use super::rows;
 use super::split;
 use crate::checkpoint::Checkpointer;
 use crate::config::Config;
-use crate::connection::{connect, Client};
+use crate::connection::{Client, Connector};
 use crate::driver_error::query_error;
 use crate::error::{Error, Result};
 use crate::json::value_text;
@@ -36,6 +36,7 @@ use crate::state::{InputState, StreamState};
 use futures_util::TryStreamExt;
 use position::Position;
 use progress::Progress;
+use std::sync::Arc;
 use std::time::Instant;
 
 mod position;
@@ -49,10 +50,12 @@ pub async fn read<O: ReadOutput>(
     state: &InputState,
 ) -> Result<()> {
     let mut notes = Vec::new();
+    // One per sync: every reader's connection shares its tunnel and token.
+    let connector = Arc::new(Connector::open(config).await?);
     let (plan, work) = {
         // Closed before the readers open theirs: at most `concurrency`
         // connections at any time.
-        let mut client = connect(config).await?;
+        let mut client = connector.connect().await?;
         let tables = tables(&mut client, &schemas(catalog, config)).await?;
         let plan = plan(catalog, &tables, state)?;
         let work = split::work(
@@ -73,7 +76,7 @@ pub async fn read<O: ReadOutput>(
         out.log(LogLevel::Info, note).map_err(stdout_error)?;
     }
     // The readers run as tasks of their own; this one is the writer.
-    execute(out, config, work).await?;
+    execute(out, config, &connector, work).await?;
     if plan.missing.is_empty() {
         return Ok(());
     }
