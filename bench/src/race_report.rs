@@ -79,7 +79,9 @@ impl TableResult {
 /// The whole report as text: the table, then the goals.
 pub fn render(results: &[TableResult], notes: &[String]) -> String {
     let mut out = String::new();
-    out.push_str("| table | rows | reader | runs | rows/s | output MB/s | peak RSS MB | ours ÷ reader |\n");
+    out.push_str(
+        "| table | rows | reader | runs | rows/s | output MB/s | peak RSS MB | ours ÷ reader |\n",
+    );
     out.push_str("|---|---:|---|---:|---:|---:|---:|---:|\n");
     for result in results {
         let ours = result.rows_per_sec(Reader::Ours);
@@ -93,10 +95,14 @@ pub fn render(results: &[TableResult], notes: &[String]) -> String {
             match outcome {
                 Outcome::Measured(m) => {
                     let rate = result.table.rows as f64 / m.secs;
-                    let runs = if *reader == Reader::TapMssql { 1 } else { result.runs };
-                    let mb_s = m
-                        .output_bytes
-                        .map_or("-".to_string(), |b| format!("{:.1}", b as f64 / m.secs / 1e6));
+                    let runs = if *reader == Reader::TapMssql {
+                        1
+                    } else {
+                        result.runs
+                    };
+                    let mb_s = m.output_bytes.map_or("-".to_string(), |b| {
+                        format!("{:.1}", b as f64 / m.secs / 1e6)
+                    });
                     let ratio = match (ours, *reader) {
                         (_, Reader::Ours) | (None, _) => "-".to_string(),
                         (Some(o), Reader::TapMssql) => format!("{:.1}x", o / rate),
@@ -195,7 +201,11 @@ fn ratio_goal(
         .map(|(rows, ratio)| format!("{} at {} rows", show(*ratio), thousands(*rows)))
         .collect::<Vec<_>>()
         .join(", ");
-    format!("{what}, {} table: {} ({detail})", shape.name(), verdict(met))
+    format!(
+        "{what}, {} table: {} ({detail})",
+        shape.name(),
+        verdict(met)
+    )
 }
 
 /// ours' rows/s at the largest size against the smallest.
@@ -263,10 +273,10 @@ pub fn thousands(n: u64) -> String {
 mod tests {
     use super::*;
 
-    fn measured(secs: f64) -> Outcome {
+    fn measured(secs: f64, output_bytes: Option<u64>) -> Outcome {
         Outcome::Measured(Measured {
             secs,
-            output_bytes: Some(1_000_000),
+            output_bytes,
             peak_rss_kib: 10 * 1024,
         })
     }
@@ -276,9 +286,9 @@ mod tests {
             table: BenchTable::new(Shape::Narrow, rows),
             runs: 1,
             outcomes: vec![
-                (Reader::Ours, measured(ours)),
-                (Reader::TapMssql, measured(tap)),
-                (Reader::TiberiusLoop, measured(ceiling)),
+                (Reader::Ours, measured(ours, Some(1_000_000))),
+                (Reader::TapMssql, measured(tap, Some(1_000_000))),
+                (Reader::TiberiusLoop, measured(ceiling, None)),
                 (Reader::MssqlTdsLoop, Outcome::Skipped("test".into())),
             ],
         }
@@ -289,18 +299,36 @@ mod tests {
         // 100 rows: ours 1 s, tap 30 s (30x), ceiling 0.5 s (50%).
         let results = [result(100, 1.0, 30.0, 0.5), result(1000, 10.5, 300.0, 7.0)];
         let goals = goals(&results);
-        assert!(goals[0].contains(": met (30.0x at 100 rows, 28.6x at 1,000 rows)"), "{}", goals[0]);
-        assert!(goals[1].contains(": MISSED (50% at 100 rows, 67% at 1,000 rows)"), "{}", goals[1]);
+        assert!(
+            goals[0].contains(": met (30.0x at 100 rows, 28.6x at 1,000 rows)"),
+            "{}",
+            goals[0]
+        );
+        assert!(
+            goals[1].contains(": MISSED (50% at 100 rows, 67% at 1,000 rows)"),
+            "{}",
+            goals[1]
+        );
         // 100 rows/s against 95.2 rows/s: -5%, within 10%.
-        assert!(goals[2].contains(": met (100 rows: 100 rows/s, 1,000 rows: 95 rows/s, -5%)"), "{}", goals[2]);
+        assert!(
+            goals[2].contains(": met (100 rows: 100 rows/s, 1,000 rows: 95 rows/s, -5%)"),
+            "{}",
+            goals[2]
+        );
         assert!(goals[3].contains(": met (highest 10.0 MB"), "{}", goals[3]);
     }
 
     #[test]
     fn the_table_shows_ratios_and_skips() {
         let text = render(&[result(100, 1.0, 30.0, 0.5)], &[]);
-        assert!(text.contains("| tap-mssql (pipelinewise) | 1 | 3 | 0.0 | 10.0 | 30.0x |"), "{text}");
-        assert!(text.contains("| tiberius decode loop (ceiling) | 1 | 200 | 0.0 | 10.0 | 50% |"), "{text}");
+        assert!(
+            text.contains("| tap-mssql (pipelinewise) | 1 | 3 | 0.0 | 10.0 | 30.0x |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| tiberius decode loop (ceiling) | 1 | 200 | - | 10.0 | 50% |"),
+            "{text}"
+        );
         assert!(text.contains("skipped: test"), "{text}");
     }
 

@@ -50,7 +50,11 @@ impl BenchTable {
 
     /// `narrow (5 columns)`
     pub fn label(&self) -> String {
-        format!("{} ({} columns)", self.shape.name(), self.shape.columns().len())
+        format!(
+            "{} ({} columns)",
+            self.shape.name(),
+            self.shape.columns().len()
+        )
     }
 
     /// The T-SQL batch that creates and fills it.
@@ -97,8 +101,6 @@ mod tests {
         assert_eq!(table.name(), "wide_100000");
         assert_eq!(table.label(), "wide (30 columns)");
         assert!(table.seed_sql().contains("CREATE TABLE dbo.wide_100000"));
-        assert!(table
-            .source_select()
-            .ends_with("FROM [dbo].[wide_100000]"));
+        assert!(table.source_select().ends_with("FROM [dbo].[wide_100000]"));
     }
 }

@@ -43,7 +43,10 @@ pub fn discover(tap: &Path, config: &Path) -> Result<Value, String> {
         .map_err(|e| format!("cannot run {}: {e}", tap.display()))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("tap-mssql --discover failed: {}", tail(&stderr, 2000)));
+        return Err(format!(
+            "tap-mssql --discover failed: {}",
+            tail(&stderr, 2000)
+        ));
     }
     serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("tap-mssql --discover wrote no JSON catalog: {e}"))

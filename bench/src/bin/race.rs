@@ -119,8 +119,14 @@ fn options(args: &[String]) -> Result<Options, String> {
 }
 
 fn tables(options: &Options) -> Vec<BenchTable> {
-    let narrow = options.narrow.iter().map(|&n| BenchTable::new(Shape::Narrow, n));
-    let wide = options.wide.iter().map(|&n| BenchTable::new(Shape::Wide, n));
+    let narrow = options
+        .narrow
+        .iter()
+        .map(|&n| BenchTable::new(Shape::Narrow, n));
+    let wide = options
+        .wide
+        .iter()
+        .map(|&n| BenchTable::new(Shape::Wide, n));
     narrow.chain(wide).collect()
 }
 
@@ -221,7 +227,8 @@ impl Readers {
         match reader {
             Reader::Ours => {
                 let catalog = source_files::write_catalog(&self.dir, &self.source_streams, &name)?;
-                let run = source_files::read(&self.source, &self.source_config, &catalog, table.rows)?;
+                let run =
+                    source_files::read(&self.source, &self.source_config, &catalog, table.rows)?;
                 Ok(connector(&run))
             }
             Reader::TapMssql => {
@@ -271,7 +278,11 @@ fn best(current: Option<Measured>, new: Measured) -> Measured {
         None => new,
         Some(old) => Measured {
             secs: old.secs.min(new.secs),
-            output_bytes: if new.secs < old.secs { new.output_bytes } else { old.output_bytes },
+            output_bytes: if new.secs < old.secs {
+                new.output_bytes
+            } else {
+                old.output_bytes
+            },
             peak_rss_kib: old.peak_rss_kib.max(new.peak_rss_kib),
         },
     }
@@ -292,7 +303,12 @@ fn race_table(options: &Options, readers: &Readers, table: &BenchTable) -> Table
             let Ok(current) = slot else { continue };
             match readers.run(*reader, table) {
                 Ok(m) => {
-                    eprintln!("race: {} on {}: {:.3} s", reader.label(), table.name(), m.secs);
+                    eprintln!(
+                        "race: {} on {}: {:.3} s",
+                        reader.label(),
+                        table.name(),
+                        m.secs
+                    );
                     *slot = Ok(Some(best(*current, m)));
                 }
                 Err(e) => {
@@ -312,7 +328,10 @@ fn race_table(options: &Options, readers: &Readers, table: &BenchTable) -> Table
     }
     if options.readers.contains(&Reader::TapMssql) {
         let outcome = if table.rows > options.tap_max_rows {
-            Outcome::Skipped(format!("over --tap-max-rows {}", thousands(options.tap_max_rows)))
+            Outcome::Skipped(format!(
+                "over --tap-max-rows {}",
+                thousands(options.tap_max_rows)
+            ))
         } else {
             match &readers.tap {
                 Err(why) => Outcome::Skipped(why.clone()),
