@@ -217,7 +217,7 @@ fn scaling_goal(results: &[&TableResult], shape: Shape) -> String {
     let smallest = rates.iter().min_by_key(|(rows, _)| *rows);
     let largest = rates.iter().max_by_key(|(rows, _)| *rows);
     let what = format!(
-        "source-mssql rows/s at the largest size within {:.0}% of the smallest's, {} table",
+        "source-mssql rows/s at the largest size at most {:.0}% below the smallest's, {} table",
         GOAL_SCALING * 100.0,
         shape.name()
     );
@@ -261,7 +261,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
