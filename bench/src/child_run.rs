@@ -1,5 +1,6 @@
 //! Runs a command to its end with its stdout drained, as Airbyte's platform
 //! would read a source: how long it took, what it wrote, and its peak memory.
+//! Singer taps write the same RECORD opening (singer-python's encoder is compact too).
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -8,8 +9,11 @@ use std::time::Instant;
 /// The RECORD message's opening, as source-mssql writes it.
 const RECORD_PREFIX: &[u8] = br#"{"type":"RECORD""#;
 
+/// How much of the end of the output a run keeps (for its last line).
+const TAIL_BYTES: usize = 4096;
+
 /// What one run saw.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ChildRun {
     pub secs: f64,
     pub bytes: u64,
@@ -18,6 +22,24 @@ pub struct ChildRun {
     /// Peak resident memory in KiB (`ru_maxrss` from wait4).
     pub peak_rss_kib: u64,
     pub exit_code: i32,
+    /// The output's last bytes (at most [`TAIL_BYTES`]).
+    pub tail: Vec<u8>,
+}
+
+impl ChildRun {
+    /// The output's last complete line, without its newline, if it fits in the kept tail.
+    pub fn last_line(&self) -> Option<&str> {
+        let text = self.tail.strip_suffix(b"\n")?;
+        let start = text.iter().rposition(|&b| b == b'\n').map(|i| i + 1);
+        if start.is_none() && self.bytes > self.tail.len() as u64 {
+            return None; // the line began before the kept tail
+        }
+        std::str::from_utf8(&text[start.unwrap_or(0)..]).ok()
+    }
+
+    pub fn peak_mb(&self) -> f64 {
+        self.peak_rss_kib as f64 / 1024.0
+    }
 }
 
 /// Counts lines and RECORD lines in a byte stream fed in arbitrary chunks.
@@ -28,11 +50,14 @@ pub struct LineCounter {
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
+    /// The stream's last bytes, at most [`TAIL_BYTES`]: a copy per chunk, not per line.
+    pub tail: Vec<u8>,
 }
 
 impl LineCounter {
     pub fn feed(&mut self, mut chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
+        self.keep_tail(chunk);
         while !chunk.is_empty() {
             let room = RECORD_PREFIX.len().saturating_sub(self.head.len());
             let take = room.min(chunk.len());
@@ -47,6 +72,13 @@ impl LineCounter {
         }
     }
 
+    fn keep_tail(&mut self, chunk: &[u8]) {
+        let keep = chunk.len().min(TAIL_BYTES);
+        let overflow = (self.tail.len() + keep).saturating_sub(TAIL_BYTES);
+        self.tail.drain(..overflow);
+        self.tail.extend_from_slice(&chunk[chunk.len() - keep..]);
+    }
+
     fn end_line(&mut self) {
         self.lines += 1;
         if self.head.starts_with(RECORD_PREFIX) {
@@ -56,13 +88,12 @@ impl LineCounter {
     }
 }
 
-/// Runs `command` with stdout piped and drained here (stderr inherited), and
-/// reaps it with wait4 to learn its peak memory.
+/// Runs `command` with stdout piped and drained here (stderr as the command says:
+/// inherited unless set), and reaps it with wait4 to learn its peak memory.
 pub fn run_drained(command: &mut Command) -> Result<ChildRun, String> {
     let started = Instant::now();
     let mut child = command
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("cannot start {command:?}: {e}"))?;
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
@@ -86,7 +117,21 @@ pub fn run_drained(command: &mut Command) -> Result<ChildRun, String> {
         records: counter.records,
         peak_rss_kib,
         exit_code,
+        tail: counter.tail,
     })
+}
+
+/// As [`run_drained`], for a reader that must exit 0 having written exactly `rows`
+/// RECORD lines (`name` says which reader in the error).
+pub fn run_reader(command: &mut Command, name: &str, rows: u64) -> Result<ChildRun, String> {
+    let run = run_drained(command)?;
+    if run.exit_code != 0 || run.records != rows {
+        return Err(format!(
+            "{name} exited {} with {} records, expected {rows}",
+            run.exit_code, run.records
+        ));
+    }
+    Ok(run)
 }
 
 /// Reaps the child (std's `wait` would not tell its rusage): exit code, and
@@ -129,5 +174,43 @@ mod tests {
         let run = run_drained(Command::new("sh").args(["-c", "echo a; echo b; exit 3"])).unwrap();
         assert_eq!((run.lines, run.exit_code), (2, 3));
         assert!(run.peak_rss_kib > 0);
+        assert_eq!(run.last_line(), Some("b"));
+    }
+
+    #[test]
+    fn keeps_the_last_line_across_chunks() {
+        let mut counter = LineCounter::default();
+        let long = vec![b'x'; TAIL_BYTES * 2];
+        counter.feed(&long);
+        counter.feed(b"\nfirst\nla");
+        counter.feed(b"st\n");
+        let run = ChildRun {
+            secs: 0.0,
+            bytes: counter.bytes,
+            lines: counter.lines,
+            records: 0,
+            peak_rss_kib: 0,
+            exit_code: 0,
+            tail: counter.tail,
+        };
+        assert_eq!(run.last_line(), Some("last"));
+        assert!(run.tail.len() <= TAIL_BYTES);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_tail_is_not_a_last_line() {
+        let mut counter = LineCounter::default();
+        counter.feed(&vec![b'x'; TAIL_BYTES * 2]);
+        counter.feed(b"\n");
+        let run = ChildRun {
+            secs: 0.0,
+            bytes: counter.bytes,
+            lines: counter.lines,
+            records: 0,
+            peak_rss_kib: 0,
+            exit_code: 0,
+            tail: counter.tail,
+        };
+        assert_eq!(run.last_line(), None);
     }
 }

@@ -65,13 +65,14 @@ fn numbers_cte() -> String {
     )
 }
 
-/// Creates and fills `dbo.narrow` (int, bigint, nvarchar(50), datetime2, decimal(18,4)).
-pub fn narrow_sql(rows: u64) -> String {
+/// Creates and fills `dbo.<table>` with the narrow table's columns (int, bigint, nvarchar(50),
+/// datetime2, decimal(18,4)).
+pub fn narrow_sql(table: &str, rows: u64) -> String {
     format!(
-        "CREATE TABLE dbo.{NARROW_TABLE} (id int NOT NULL PRIMARY KEY, big bigint NOT NULL, \
+        "CREATE TABLE dbo.{table} (id int NOT NULL PRIMARY KEY, big bigint NOT NULL, \
            name nvarchar(50) NOT NULL, ts datetime2 NOT NULL, amount decimal(18,4) NOT NULL);
          {}
-         INSERT INTO dbo.{NARROW_TABLE} (id, big, name, ts, amount)
+         INSERT INTO dbo.{table} (id, big, name, ts, amount)
          SELECT i, CAST(i AS bigint) * 1000003, N'customer ' + CAST(i AS nvarchar(10)),
                 DATEADD(second, i, CAST('2024-01-01T00:00:00.1234567' AS datetime2)), i * 1.25
          FROM seq WHERE i < {rows};",
@@ -79,8 +80,8 @@ pub fn narrow_sql(rows: u64) -> String {
     )
 }
 
-/// Creates and fills `dbo.wide` with [`WIDE_COLUMNS`].
-pub fn wide_sql(rows: u64) -> String {
+/// Creates and fills `dbo.<table>` with [`WIDE_COLUMNS`].
+pub fn wide_sql(table: &str, rows: u64) -> String {
     let definitions = WIDE_COLUMNS
         .iter()
         .map(|(name, ty, _)| format!("{name} {ty}"))
@@ -93,9 +94,9 @@ pub fn wide_sql(rows: u64) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "CREATE TABLE dbo.{WIDE_TABLE} ({definitions});
+        "CREATE TABLE dbo.{table} ({definitions});
          {}
-         INSERT INTO dbo.{WIDE_TABLE} ({names})
+         INSERT INTO dbo.{table} ({names})
          SELECT {values} FROM seq WHERE i < {rows};",
         numbers_cte()
     )

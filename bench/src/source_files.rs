@@ -1,6 +1,8 @@
 //! The files Airbyte's platform hands `source-mssql read`: a config, and a
-//! configured catalog made from the source's own `discover` output.
+//! configured catalog made from the source's own `discover` output; the read
+//! itself; and the scratch directory all the readers' files go in.
 
+use crate::child_run::{run_reader, ChildRun};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -52,7 +54,38 @@ pub fn write_catalog(dir: &Path, streams: &[Value], table: &str) -> Result<PathB
     write(dir, &format!("catalog-{table}.json"), &catalog)
 }
 
-fn write(dir: &Path, name: &str, value: &Value) -> Result<PathBuf, String> {
+/// Runs `source-mssql read` with its stdout drained; it must emit `rows` records.
+pub fn read(source: &Path, config: &Path, catalog: &Path, rows: u64) -> Result<ChildRun, String> {
+    run_reader(
+        Command::new(source)
+            .args(["read", "--config"])
+            .arg(config)
+            .arg("--catalog")
+            .arg(catalog),
+        "source-mssql read",
+        rows,
+    )
+}
+
+/// A temporary directory for configs and catalogs, removed on drop (even when the
+/// benchmark fails half-way).
+pub struct ScratchDir(pub PathBuf);
+
+impl ScratchDir {
+    pub fn new(name: &str) -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) fn write(dir: &Path, name: &str, value: &Value) -> Result<PathBuf, String> {
     let path = dir.join(name);
     std::fs::write(&path, value.to_string())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

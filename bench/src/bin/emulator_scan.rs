@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bench::emulator_process::{peak_rss_kib, sibling_binary, EmulatorProcess};
 use bench::raw_client::RawClient;
-use bench::seed::narrow_sql;
+use bench::seed::{narrow_sql, NARROW_TABLE};
 use tiberius::{AuthMethod, Client, Config, EncryptionLevel, QueryItem};
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncWriteCompatExt;
@@ -89,7 +89,7 @@ fn main() -> Result<(), String> {
     runtime.block_on(async {
         let mut client = tiberius_client(port).await?;
         client
-            .execute(narrow_sql(options.rows), &[])
+            .execute(narrow_sql(NARROW_TABLE, options.rows), &[])
             .await
             .map_err(|e| format!("seeding: {e}"))
     })?;
