@@ -65,8 +65,9 @@ impl BenchTable {
         }
     }
 
-    /// The SELECT source-mssql runs for a full refresh (same conversions), for the
-    /// decode loops.
+    /// The SELECT source-mssql runs for a full refresh (same conversions, and
+    /// the same order: both tables have the primary key `id`, so the source
+    /// reads them in key order to be resumable), for the decode loops.
     pub fn source_select(&self) -> String {
         source_select(&self.name(), &self.shape.columns())
     }
@@ -88,7 +89,10 @@ pub fn source_select(table: &str, columns: &[(&str, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    format!("SELECT {list} FROM [dbo].{}", quote_identifier(table))
+    format!(
+        "SELECT {list} FROM [dbo].{} ORDER BY [id]",
+        quote_identifier(table)
+    )
 }
 
 #[cfg(test)]
@@ -101,6 +105,8 @@ mod tests {
         assert_eq!(table.name(), "wide_100000");
         assert_eq!(table.label(), "wide (30 columns)");
         assert!(table.seed_sql().contains("CREATE TABLE dbo.wide_100000"));
-        assert!(table.source_select().ends_with("FROM [dbo].[wide_100000]"));
+        assert!(table
+            .source_select()
+            .ends_with("FROM [dbo].[wide_100000] ORDER BY [id]"));
     }
 }
