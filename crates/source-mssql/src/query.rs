@@ -73,19 +73,24 @@ pub fn full_table(table: &Table) -> Query {
     }
 }
 
+/// The table's column `name`; its absence means the catalog is stale.
+fn column_of<'t>(table: &'t Table, name: &str) -> Result<&'t Column> {
+    table
+        .columns
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| {
+            Error::config(format!(
+                "catalog: table `{}.{}` has no column `{name}`; refresh the source schema",
+                table.schema, table.name
+            ))
+        })
+}
+
 /// The table ordered by `column` from `start`: a cursor for an incremental
 /// read, or a primary key for a full read that can resume.
 pub fn ordered_by(table: &Table, column: &str, start: Start<'_>) -> Result<Query> {
-    let ordering = table
-        .columns
-        .iter()
-        .find(|c| c.name == column)
-        .ok_or_else(|| {
-            Error::config(format!(
-                "catalog: table `{}.{}` has no column `{column}`; refresh the source schema",
-                table.schema, table.name
-            ))
-        })?;
+    let ordering = column_of(table, column)?;
     let quoted = quote_identifier(column);
     let mut sql = format!(
         "SELECT {} FROM {}",
@@ -110,16 +115,7 @@ pub fn ordered_by(table: &Table, column: &str, start: Start<'_>) -> Result<Query
 /// The largest value of `column`: where an incremental stream's reads
 /// start once its initial load (in key order) is done.
 pub fn cursor_max(table: &Table, column: &str) -> Result<Query> {
-    let found = table
-        .columns
-        .iter()
-        .find(|c| c.name == column)
-        .ok_or_else(|| {
-            Error::config(format!(
-                "catalog: table `{}.{}` has no column `{column}`; refresh the source schema",
-                table.schema, table.name
-            ))
-        })?;
+    let found = column_of(table, column)?;
     let quoted = quote_identifier(column);
     let expression = found
         .column_type
@@ -195,18 +191,7 @@ pub fn key_ordered_within(
 ) -> Result<Query> {
     let columns = key
         .iter()
-        .map(|name| {
-            table
-                .columns
-                .iter()
-                .find(|c| &c.name == name)
-                .ok_or_else(|| {
-                    Error::config(format!(
-                        "catalog: table `{}.{}` has no column `{name}`; refresh the source schema",
-                        table.schema, table.name
-                    ))
-                })
-        })
+        .map(|name| column_of(table, name))
         .collect::<Result<Vec<&Column>>>()?;
     let mut sql = format!(
         "SELECT {} FROM {}",
