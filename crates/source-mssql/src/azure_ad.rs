@@ -6,8 +6,15 @@
 //! A command fetches its token once and reuses it for every connection
 //! until it is close to expiry. Tokens and client secrets are [`Secret`]s;
 //! no message here holds one, and Azure's answers are scrubbed of them.
+//!
+//! A fetch that may work if tried again (refused or reset connection,
+//! timeout, HTTP 429 or 5xx) fails with a reason to retry, and the
+//! [`Connector`](crate::connection::Connector)'s backoff retries it as part
+//! of the connection attempt, within `connect_retry_seconds`; an AADSTS
+//! refusal (4xx) is final.
 
 use crate::config::{Authentication, Secret};
+use crate::connection::Failure;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -66,8 +73,8 @@ impl Credentials {
     }
 
     /// The token to log in with, or `None` for a SQL login. Fetched on first
-    /// use and again when close to expiry.
-    pub async fn token(&self) -> Result<Option<Secret>> {
+    /// use and again when close to expiry; one request, not retried here.
+    pub async fn token(&self) -> Result<Option<Secret>, Failure> {
         if !self.authentication.is_token() {
             return Ok(None);
         }
@@ -82,6 +89,8 @@ impl Credentials {
             .http
             .as_ref()
             .ok_or_else(|| Error::system("no HTTP client for a token login"))?;
+        // The lock is held for one request only: the caller's backoff sleeps
+        // without it.
         let token = fetch(http, &self.authentication).await?;
         let secret = token.secret.clone();
         *cached = Some(token);
@@ -89,10 +98,15 @@ impl Credentials {
     }
 }
 
-/// Asks Entra ID (or the metadata endpoint) for a token.
-pub async fn fetch(http: &reqwest::Client, authentication: &Authentication) -> Result<Token> {
+/// Asks Entra ID (or the metadata endpoint) for a token, once.
+pub async fn fetch(
+    http: &reqwest::Client,
+    authentication: &Authentication,
+) -> Result<Token, Failure> {
     match authentication {
-        Authentication::SqlPassword => Err(Error::system("a SQL login has no token to fetch")),
+        Authentication::SqlPassword => {
+            Err(Error::system("a SQL login has no token to fetch").into())
+        }
         Authentication::AccessToken(token) => Ok(Token {
             secret: token.clone(),
             expires_at: None,
@@ -111,8 +125,9 @@ pub async fn fetch(http: &reqwest::Client, authentication: &Authentication) -> R
                 ("scope", SQL_SCOPE),
             ];
             let request = http.post(&url).form(&form);
-            let answer = send(request, &url, "the Entra ID token endpoint").await?;
-            token_from(answer, &url, client_secret.expose(), principal_error)
+            let what = "the Entra ID token endpoint";
+            let answer = send(request, &url, what).await?;
+            token_from(answer, &url, what, client_secret.expose(), principal_error)
         }
         Authentication::ManagedIdentity {
             client_id,
@@ -130,42 +145,84 @@ pub async fn fetch(http: &reqwest::Client, authentication: &Authentication) -> R
                 url.query_pairs_mut().append_pair("client_id", id);
             }
             let request = http.get(url.clone()).header("Metadata", "true");
-            let answer = send(request, endpoint, "the managed identity endpoint")
+            let what = "the managed identity endpoint";
+            let answer = send(request, endpoint, what)
                 .await
-                .map_err(|e| {
-                    Error::config(format!(
+                .map_err(|failure| Failure {
+                    error: Error::config(format!(
                         "{} Managed identities work only on Azure (a VM, App Service, AKS or \
                      Container Apps with an identity assigned); elsewhere use \
                      active_directory_service_principal, or set `authentication.msi_endpoint`",
-                        e.message
-                    ))
+                        failure.error.message
+                    )),
+                    ..failure
                 })?;
-            token_from(answer, endpoint, "", managed_identity_error)
+            token_from(answer, endpoint, what, "", managed_identity_error)
         }
     }
 }
 
-/// An answer's status and body.
+/// An answer's status, body and `Retry-After`.
 struct Answer {
     status: reqwest::StatusCode,
     body: String,
+    retry_after: Option<Duration>,
 }
 
-async fn send(request: reqwest::RequestBuilder, url: &str, what: &str) -> Result<Answer> {
-    let response = request.send().await.map_err(|e| {
-        Error::transient(format!(
+async fn send(request: reqwest::RequestBuilder, url: &str, what: &str) -> Result<Answer, Failure> {
+    let response = request.send().await.map_err(|e| Failure {
+        error: Error::transient(format!(
             "cannot reach {what} at {url} ({}); check the network and proxy settings",
             short(&e)
-        ))
+        )),
+        retry_because: transient_cause(&e).map(|cause| format!("{what}: {cause}")),
+        retry_after: None,
     })?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| {
-        Error::transient(format!(
+    let retry_after = retry_after(response.headers());
+    let body = response.text().await.map_err(|e| Failure {
+        error: Error::transient(format!(
             "{what} at {url} broke off its answer ({})",
             short(&e)
-        ))
+        )),
+        retry_because: Some(format!("{what} broke off its answer")),
+        retry_after: None,
     })?;
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// Why a request that got no answer may get one if sent again; `None` for
+/// what waiting does not fix (a wrong host name, a bad certificate).
+fn transient_cause(error: &reqwest::Error) -> Option<&'static str> {
+    use std::error::Error as _;
+    use std::io::ErrorKind::*;
+    if error.is_timeout() {
+        return Some("timed out");
+    }
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                ConnectionRefused => Some("connection refused"),
+                ConnectionReset | ConnectionAborted | BrokenPipe => Some("connection reset"),
+                TimedOut => Some("timed out"),
+                _ => None,
+            };
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// `Retry-After` in seconds (what Azure's endpoints send; an HTTP date is
+/// ignored, and the backoff's own wait applies).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse().ok().map(Duration::from_secs)
 }
 
 /// reqwest's error without its source chain's repetition.
@@ -197,21 +254,42 @@ struct ErrorAnswer {
 fn token_from(
     answer: Answer,
     url: &str,
+    what: &str,
     secret: &str,
     explain: fn(&ErrorAnswer, reqwest::StatusCode) -> Error,
-) -> Result<Token> {
-    if !answer.status.is_success() {
+) -> Result<Token, Failure> {
+    let status = answer.status;
+    if !status.is_success() {
         let parsed: ErrorAnswer = serde_json::from_str(&answer.body).unwrap_or_default();
         let detail = format!(
-            "HTTP {} from {url}: {} {}",
-            answer.status, parsed.error, parsed.error_description
+            "HTTP {status} from {url}: {} {}",
+            parsed.error, parsed.error_description
         );
-        return Err(explain(&parsed, answer.status).with_internal(scrub(&detail, secret)));
+        let detail = scrub(&detail, secret);
+        if !is_busy(status) {
+            return Err(explain(&parsed, status).with_internal(detail).into());
+        }
+        let code = aadsts_code(&parsed)
+            .map(|code| format!(", AADSTS{code}"))
+            .unwrap_or_default();
+        let error = Error::transient(format!(
+            "{what} at {url} answered HTTP {status}{code}: it is throttling or failing; retry \
+             later"
+        ))
+        .with_internal(detail);
+        let asked = answer
+            .retry_after
+            .map(|after| format!(", Retry-After {}s", after.as_secs()))
+            .unwrap_or_default();
+        return Err(Failure {
+            error,
+            retry_because: Some(format!("{what} answered HTTP {}{asked}", status.as_u16())),
+            retry_after: answer.retry_after,
+        });
     }
     let parsed: TokenAnswer = serde_json::from_str(&answer.body).map_err(|e| {
         Error::system(format!(
-            "{url} answered HTTP {} without a token in JSON ({e})",
-            answer.status
+            "{url} answered HTTP {status} without a token in JSON ({e})"
         ))
     })?;
     let seconds = match &parsed.expires_in {
@@ -223,6 +301,12 @@ fn token_from(
         secret: Secret::new(parsed.access_token),
         expires_at: seconds.map(|s| Instant::now() + Duration::from_secs(s)),
     })
+}
+
+/// Throttled (429) or failing (5xx): the managed identity endpoint's docs
+/// say to retry these, and Entra ID's outages answer so too.
+fn is_busy(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
 /// Removes `secret` from text that may echo the request back.
@@ -273,11 +357,6 @@ fn principal_error(answer: &ErrorAnswer, status: reqwest::StatusCode) -> Error {
             answer.error,
             first_line(&answer.error_description)
         ),
-        None if status.is_server_error() => {
-            return Error::transient(format!(
-                "the Entra ID token endpoint failed (HTTP {status}); retry later"
-            ))
-        }
         None => format!(
             "the Entra ID token endpoint refused the request (HTTP {status}); check \
              `{key}.authority` and `{key}.tenant_id`"
@@ -287,11 +366,6 @@ fn principal_error(answer: &ErrorAnswer, status: reqwest::StatusCode) -> Error {
 }
 
 fn managed_identity_error(answer: &ErrorAnswer, status: reqwest::StatusCode) -> Error {
-    if status.is_server_error() {
-        return Error::transient(format!(
-            "the managed identity endpoint failed (HTTP {status}); retry later"
-        ));
-    }
     let description = first_line(&answer.error_description);
     if description
         .to_ascii_lowercase()
@@ -356,11 +430,33 @@ mod tests {
                 crate::protocol::airbyte::FailureType::ConfigError
             );
         }
-        let e = principal_error(&ErrorAnswer::default(), reqwest::StatusCode::BAD_GATEWAY);
+    }
+
+    fn failure(status: u16, body: &str, retry_after: Option<u64>) -> Failure {
+        let answer = Answer {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            body: body.to_string(),
+            retry_after: retry_after.map(Duration::from_secs),
+        };
+        token_from(answer, "http://x", "the endpoint", "", principal_error).unwrap_err()
+    }
+
+    #[test]
+    fn busy_answers_are_retried_and_refusals_are_not() {
+        let busy = failure(503, "", None);
         assert_eq!(
-            e.failure_type,
+            busy.error.failure_type,
             crate::protocol::airbyte::FailureType::TransientError
         );
+        assert_eq!(
+            busy.retry_because.as_deref(),
+            Some("the endpoint answered HTTP 503")
+        );
+        let throttled = failure(429, "", Some(3));
+        assert_eq!(throttled.retry_after, Some(Duration::from_secs(3)));
+        let refused = failure(401, r#"{"error_codes":[7000215]}"#, None);
+        assert!(refused.retry_because.is_none());
+        assert!(refused.error.message.contains("AADSTS7000215"));
     }
 
     #[test]

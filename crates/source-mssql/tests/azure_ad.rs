@@ -63,6 +63,10 @@ fn decode(text: &str) -> String {
 
 type Answer = fn(&Request) -> (u16, Value);
 
+/// An answer sent before `Answer` takes over: a status and extra headers,
+/// as Azure sends when throttled or failing.
+type Busy = (u16, &'static str);
+
 /// A token endpoint on 127.0.0.1: records each request, answers with `answer`.
 struct Endpoint {
     url: String,
@@ -71,21 +75,36 @@ struct Endpoint {
 
 impl Endpoint {
     fn start(answer: Answer) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::busy_first(&[], answer)
+    }
+
+    /// Answers the first requests with `busy`, the rest with `answer`.
+    fn busy_first(busy: &[Busy], answer: Answer) -> Self {
+        Self::serve(TcpListener::bind("127.0.0.1:0").unwrap(), busy, answer)
+    }
+
+    fn serve(listener: TcpListener, busy: &[Busy], answer: Answer) -> Self {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
+        let mut busy = busy.to_vec().into_iter();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
                 let request = read_request(&mut stream);
-                let (status, body) = answer(&request);
+                let (status, headers, body) = match busy.next() {
+                    Some((status, headers)) => (status, headers, json!({"error": "busy"})),
+                    None => {
+                        let (status, body) = answer(&request);
+                        (status, "", body)
+                    }
+                };
                 seen.lock().unwrap().push(request);
                 let body = body.to_string();
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status} X\r\nContent-Type: application/json; charset=utf-8\r\n\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                     {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 );
             }
@@ -242,7 +261,8 @@ async fn a_wrong_secret_says_so_and_never_shows_it() {
     let err = credentials(&principal(&endpoint, "wrong-SECRET-guess"))
         .token()
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .error;
     assert_eq!(
         err.failure_type,
         source_mssql::protocol::airbyte::FailureType::ConfigError
@@ -273,7 +293,8 @@ async fn a_managed_identity_asks_the_metadata_endpoint() {
     let err = credentials(&identity("not-assigned"))
         .token()
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .error;
     assert!(
         err.message.contains("`authentication.msi_client_id`"),
         "{}",
@@ -292,7 +313,7 @@ async fn no_metadata_endpoint_is_explained() {
         client_id: None,
         endpoint: format!("http://{closed}/metadata/identity/oauth2/token"),
     };
-    let err = credentials(&identity).token().await.unwrap_err();
+    let err = credentials(&identity).token().await.unwrap_err().error;
     assert!(
         err.message
             .contains("cannot reach the managed identity endpoint"),
@@ -440,4 +461,122 @@ fn check_with_mages_spelling_and_with_a_wrong_secret() {
         "{stdout}"
     );
     assert!(stdout.contains("config_error"), "{stdout}");
+}
+
+/// A service principal's connector to `server`, retrying for `retry_seconds`.
+async fn principal_connector(
+    server: &RunningEmulator,
+    endpoint_url: &str,
+    secret: &str,
+    retry_seconds: u64,
+) -> Connector {
+    let mut value = config(
+        server,
+        json!({"auth_type": "active_directory_service_principal", "client_id": CLIENT_ID,
+               "client_secret": secret, "tenant_id": TENANT, "authority": endpoint_url}),
+    );
+    value["connect_retry_seconds"] = json!(retry_seconds);
+    Connector::open(&Config::from_value(&value).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_is_retried_until_it_answers() {
+    let endpoint = Endpoint::busy_first(&[(503, "")], entra_id);
+    let server = emulator();
+    let connector = principal_connector(&server, &endpoint.url, SECRET, 30).await;
+    assert_eq!(login_name(&connector).await, "etl-app@contoso.com");
+    assert_eq!(endpoint.requests().len(), 2, "one 503, then the token");
+    assert_eq!(server.login_attempts(), 1, "no login without a token");
+}
+
+#[tokio::test]
+async fn a_throttled_metadata_endpoint_is_waited_for_as_it_asks() {
+    let endpoint = Endpoint::busy_first(&[(429, "Retry-After: 2\r\n")], metadata);
+    let server = emulator();
+    let mut value = config(
+        &server,
+        json!({"auth_type": "active_directory_managed_identity", "msi_client_id": "mi-client-1",
+               "msi_endpoint": format!("{}/metadata/identity/oauth2/token", endpoint.url)}),
+    );
+    value["connect_retry_seconds"] = json!(30);
+    let connector = Connector::open(&Config::from_value(&value).unwrap())
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(login_name(&connector).await, "etl-app@contoso.com");
+    // The backoff's own first wait is at most 0.5s: 2s is the endpoint's.
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(endpoint.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_comes_up_late_is_reached() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        Endpoint::serve(TcpListener::bind(address).unwrap(), &[], entra_id)
+    });
+    let server = emulator();
+    let connector = principal_connector(&server, &format!("http://{address}"), SECRET, 30).await;
+    assert_eq!(login_name(&connector).await, "etl-app@contoso.com");
+    assert_eq!(late.join().unwrap().requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_down_past_the_budget_gives_up_clearly() {
+    let busy = [(503, ""); 64];
+    let endpoint = Endpoint::busy_first(&busy, entra_id);
+    let server = emulator();
+    let connector = principal_connector(&server, &endpoint.url, SECRET, 2).await;
+    let started = std::time::Instant::now();
+    let Err(err) = connector.connect().await else {
+        panic!("the endpoint only ever answers 503")
+    };
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(endpoint.requests().len() >= 2, "retried within the budget");
+    assert_eq!(
+        err.failure_type,
+        source_mssql::protocol::airbyte::FailureType::TransientError
+    );
+    for text in [
+        "the Entra ID token endpoint",
+        "HTTP 503",
+        "gave up after",
+        "connect_retry_seconds",
+    ] {
+        assert!(err.message.contains(text), "{text}: {}", err.message);
+    }
+    assert_eq!(server.login_attempts(), 0);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_not_retried() {
+    let endpoint = Endpoint::start(entra_id);
+    let server = emulator();
+    let connector = principal_connector(&server, &endpoint.url, "wrong-SECRET-guess", 30).await;
+    let started = std::time::Instant::now();
+    let Err(err) = connector.connect().await else {
+        panic!("the secret is wrong")
+    };
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.message.contains("AADSTS7000215"), "{}", err.message);
+    assert!(!err.message.contains("gave up after"), "{}", err.message);
+    assert!(!format!("{err:?}").contains("wrong-SECRET-guess"));
+    assert_eq!(endpoint.requests().len(), 1);
 }

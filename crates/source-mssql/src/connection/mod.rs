@@ -9,8 +9,11 @@
 //! (the driver bounds only the part after the socket is open), and an Azure
 //! SQL gateway's redirect is followed once, as the JDBC driver does.
 //! Azure's "try again" login errors and refused or reset connections are
-//! retried with backoff ([`retry`]) for `connect_retry_seconds`; every
-//! retry is logged on stderr with its reason and wait.
+//! retried with backoff ([`retry`]) for `connect_retry_seconds`; so is
+//! fetching the Entra ID token, a step of the same attempt (a token
+//! endpoint's refused connection, timeout, HTTP 429 or 5xx, its
+//! `Retry-After` honoured). Every retry is logged on stderr with its reason
+//! and wait.
 
 mod network;
 mod retry;
@@ -76,7 +79,7 @@ impl Connector {
             let Some(because) = failure.retry_because else {
                 return Err(failure.error);
             };
-            let Some(wait) = backoff.next_wait() else {
+            let Some(wait) = backoff.next_wait(failure.retry_after) else {
                 return Err(self.gave_up(failure.error, &backoff));
             };
             eprintln!(
@@ -156,11 +159,7 @@ impl Connector {
         port: u16,
         plain: bool,
     ) -> Result<tiberius::Result<Client>, Attempt> {
-        let token = self
-            .credentials
-            .token()
-            .await
-            .map_err(|e| Attempt::Failed(e.into()))?;
+        let token = self.credentials.token().await.map_err(Attempt::Failed)?;
         let mut driver_config = self
             .config
             .driver_config(host, port, token.as_ref())
@@ -234,6 +233,8 @@ pub struct Failure {
     pub error: Error,
     /// What made it worth a retry ("error 40613", "connection refused").
     pub retry_because: Option<String>,
+    /// How long the server asked us to wait first (`Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl From<Error> for Failure {
@@ -241,6 +242,7 @@ impl From<Error> for Failure {
         Self {
             error,
             retry_because: None,
+            retry_after: None,
         }
     }
 }
@@ -257,6 +259,7 @@ impl Failure {
         Self {
             error,
             retry_because,
+            retry_after: None,
         }
     }
 
@@ -280,6 +283,7 @@ impl Failure {
         Self {
             error: connect_error(error, address),
             retry_because,
+            retry_after: None,
         }
     }
 }

@@ -68,6 +68,7 @@ impl Network {
                         .server_refused
                         .then(|| "connection refused, through the SSH tunnel".to_string()),
                     error: failed.error,
+                    retry_after: None,
                 }),
             };
         }

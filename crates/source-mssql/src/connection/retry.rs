@@ -3,6 +3,8 @@
 //!
 //! Jitter spreads the retries of many parallel readers (and of many syncs
 //! hitting one throttled Azure database), so they don't return in step.
+//! A server that says when to come back (an Entra ID token endpoint's
+//! `Retry-After`) is waited for at least that long, if the budget allows.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -32,13 +34,21 @@ impl Backoff {
     }
 
     /// Counts a failed attempt and says how long to wait before the next
-    /// one, or `None` when the budget is spent.
-    pub fn next_wait(&mut self) -> Option<Duration> {
+    /// one, or `None` when the budget is spent. `at_least`: how long the
+    /// server asked us to wait; `None` too when that outlasts the budget,
+    /// since an earlier try would only be refused again.
+    pub fn next_wait(&mut self, at_least: Option<Duration>) -> Option<Duration> {
         self.tries += 1;
         let left = self.budget.checked_sub(self.started.elapsed())?;
+        let at_least = at_least.unwrap_or_default();
+        if at_least > left {
+            return None;
+        }
         // Half the ceiling, plus a random part of the other half.
         let half = self.ceiling / 2;
-        let wait = (half + half.mul_f64(random_fraction())).min(left);
+        let wait = (half + half.mul_f64(random_fraction()))
+            .max(at_least)
+            .min(left);
         self.ceiling = (self.ceiling * 2).min(MAX_WAIT);
         (!wait.is_zero()).then_some(wait)
     }
@@ -63,7 +73,7 @@ mod tests {
     #[test]
     fn waits_grow_to_the_cap_and_stay_jittered() {
         let mut backoff = Backoff::new(Duration::from_secs(3600));
-        let waits: Vec<Duration> = (0..8).map(|_| backoff.next_wait().unwrap()).collect();
+        let waits: Vec<Duration> = (0..8).map(|_| backoff.next_wait(None).unwrap()).collect();
         assert!(
             waits[0] >= Duration::from_millis(250) && waits[0] <= FIRST_WAIT,
             "{waits:?}"
@@ -76,12 +86,21 @@ mod tests {
 
     #[test]
     fn no_budget_no_retry() {
-        assert_eq!(Backoff::new(Duration::ZERO).next_wait(), None);
+        assert_eq!(Backoff::new(Duration::ZERO).next_wait(None), None);
     }
 
     #[test]
     fn the_last_wait_ends_with_the_budget() {
         let mut backoff = Backoff::new(Duration::from_millis(100));
-        assert!(backoff.next_wait().unwrap() <= Duration::from_millis(100));
+        assert!(backoff.next_wait(None).unwrap() <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn a_server_asked_wait_is_kept_within_the_budget() {
+        let mut backoff = Backoff::new(Duration::from_secs(60));
+        let asked = Duration::from_secs(7);
+        assert!(backoff.next_wait(Some(asked)).unwrap() >= asked);
+        assert_eq!(backoff.next_wait(Some(Duration::from_secs(120))), None);
+        assert_eq!(backoff.tries, 2);
     }
 }
