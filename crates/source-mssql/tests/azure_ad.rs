@@ -75,19 +75,19 @@ struct Endpoint {
 
 impl Endpoint {
     fn start(answer: Answer) -> Self {
-        Self::busy_first(&[], answer)
+        Self::busy_first(Vec::new(), answer)
     }
 
     /// Answers the first requests with `busy`, the rest with `answer`.
-    fn busy_first(busy: &[Busy], answer: Answer) -> Self {
+    fn busy_first(busy: Vec<Busy>, answer: Answer) -> Self {
         Self::serve(TcpListener::bind("127.0.0.1:0").unwrap(), busy, answer)
     }
 
-    fn serve(listener: TcpListener, busy: &[Busy], answer: Answer) -> Self {
+    fn serve(listener: TcpListener, busy: Vec<Busy>, answer: Answer) -> Self {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
-        let mut busy = busy.to_vec().into_iter();
+        let mut busy = busy.into_iter();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
@@ -483,7 +483,7 @@ async fn principal_connector(
 
 #[tokio::test]
 async fn a_failing_token_endpoint_is_retried_until_it_answers() {
-    let endpoint = Endpoint::busy_first(&[(503, "")], entra_id);
+    let endpoint = Endpoint::busy_first(vec![(503, "")], entra_id);
     let server = emulator();
     let connector = principal_connector(&server, &endpoint.url, SECRET, 30).await;
     assert_eq!(login_name(&connector).await, "etl-app@contoso.com");
@@ -493,7 +493,7 @@ async fn a_failing_token_endpoint_is_retried_until_it_answers() {
 
 #[tokio::test]
 async fn a_throttled_metadata_endpoint_is_waited_for_as_it_asks() {
-    let endpoint = Endpoint::busy_first(&[(429, "Retry-After: 2\r\n")], metadata);
+    let endpoint = Endpoint::busy_first(vec![(429, "Retry-After: 2\r\n")], metadata);
     let server = emulator();
     let mut value = config(
         &server,
@@ -522,7 +522,7 @@ async fn a_token_endpoint_that_comes_up_late_is_reached() {
     drop(listener);
     let late = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(1500));
-        Endpoint::serve(TcpListener::bind(address).unwrap(), &[], entra_id)
+        Endpoint::serve(TcpListener::bind(address).unwrap(), Vec::new(), entra_id)
     });
     let server = emulator();
     let connector = principal_connector(&server, &format!("http://{address}"), SECRET, 30).await;
@@ -532,8 +532,8 @@ async fn a_token_endpoint_that_comes_up_late_is_reached() {
 
 #[tokio::test]
 async fn a_token_endpoint_down_past_the_budget_gives_up_clearly() {
-    let busy = [(503, ""); 64];
-    let endpoint = Endpoint::busy_first(&busy, entra_id);
+    let busy = vec![(503, ""); 64];
+    let endpoint = Endpoint::busy_first(busy, entra_id);
     let server = emulator();
     let connector = principal_connector(&server, &endpoint.url, SECRET, 2).await;
     let started = std::time::Instant::now();
