@@ -3,14 +3,16 @@
 //!
 //! A stream's bookmark keeps `replication_key` / `replication_key_value`
 //! for a read by cursor, and, while a read in key order is unfinished, its
-//! position as `key_position` (the same blob as Airbyte mode's state).
+//! position as `key_position` (the same blob as Airbyte mode's state: an
+//! `ordered_column` one, or a `split_ordered_column` one for a table read
+//! in key ranges at once).
 
 use super::airbyte::{now_millis, LogLevel, StreamDescriptor, StreamStatus};
 use super::output::ReadOutput;
 use super::writer::MessageWriter;
 use crate::json::{push_str, RecordWriter};
 use crate::source::plan::StreamPlan;
-use crate::source::singer_catalog::Selected;
+use crate::source::singer_catalog::{key_position, Selected};
 use crate::state::StreamState;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -86,6 +88,25 @@ fn read_schema(selected: &Selected, plan: &StreamPlan) -> Value {
     schema
 }
 
+/// Whether the read of `plan` goes on from the position in its bookmark
+/// `mark` (the one it started with: the read's first checkpoint comes
+/// after this): a read in one piece after its saved key, or a split read
+/// whose unfinished ranges `source::split` takes up again (same column).
+fn resumes(plan: &StreamPlan, mark: &Map<String, Value>) -> bool {
+    let Some(key) = &plan.key else {
+        return false;
+    };
+    if key.resumed_after.is_some() {
+        return true;
+    }
+    match key_position(&Value::Object(mark.clone())) {
+        Some(StreamState::Split(split)) => {
+            key.columns.first() == Some(&split.split_col) && !split.finished()
+        }
+        _ => false,
+    }
+}
+
 impl<W: Write> ReadOutput for SingerWriter<W> {
     fn log(&mut self, level: LogLevel, message: &str) -> io::Result<()> {
         eprintln!("{} {message}", format!("{level:?}").to_uppercase());
@@ -131,7 +152,7 @@ impl<W: Write> ReadOutput for SingerWriter<W> {
             // time, one at the start too, so the target shows the table at once.
             // A read resumed after a key keeps its version, or the
             // ACTIVATE_VERSION at its end would drop the rows read before.
-            let resumed = plan.key.as_ref().is_some_and(|k| k.resumed_after.is_some());
+            let resumed = resumes(plan, self.bookmark(id));
             let kept = self.bookmark(id).get("version").and_then(Value::as_i64);
             let version = kept.filter(|_| resumed).unwrap_or_else(now_millis);
             let first = self
@@ -167,9 +188,13 @@ impl<W: Write> ReadOutput for SingerWriter<W> {
                 mark.insert("replication_key_value".into(), json!(cursor.cursor));
                 mark.remove("key_position");
             }
-            // Where a read in key order resumes: the same blob as in Airbyte mode.
+            // Where a read in key order resumes, in one piece or in ranges:
+            // the same blob as in Airbyte mode.
             Some(ordered @ StreamState::Ordered(o)) if !o.finished => {
                 mark.insert("key_position".into(), ordered.to_value());
+            }
+            Some(split @ StreamState::Split(s)) if !s.finished() => {
+                mark.insert("key_position".into(), split.to_value());
             }
             Some(_) => {
                 mark.remove("key_position");

@@ -277,11 +277,12 @@ pub fn input_state(text: &str, selected: &[Selected]) -> Result<(InputState, Map
     Ok((state, bookmarks))
 }
 
-/// The bookmark's `key_position`, when it holds a read in key order.
-fn key_position(mark: &Value) -> Option<StreamState> {
+/// The bookmark's `key_position`, when it holds a read in key order: in
+/// one piece, or split in ranges (each with its own position).
+pub(crate) fn key_position(mark: &Value) -> Option<StreamState> {
     let position = mark.get("key_position")?;
     match serde_json::from_value(position.clone()) {
-        Ok(state @ StreamState::Ordered(_)) => Some(state),
+        Ok(state @ (StreamState::Ordered(_) | StreamState::Split(_))) => Some(state),
         _ => None,
     }
 }
