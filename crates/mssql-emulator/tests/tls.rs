@@ -138,11 +138,16 @@ impl Capture {
             let pump = |mut from: TcpStream, mut to: TcpStream, log: Arc<Mutex<Vec<u8>>>| {
                 thread::spawn(move || {
                     let mut buf = [0u8; 8192];
+                    // Kept before it is passed on, so whatever the far end has
+                    // seen (and answered) is already in the log.
                     while let Ok(n) = from.read(&mut buf) {
-                        if n == 0 || to.write_all(&buf[..n]).is_err() {
+                        if n == 0 {
                             break;
                         }
                         log.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
                     }
                     let _ = to.shutdown(std::net::Shutdown::Write);
                 })
