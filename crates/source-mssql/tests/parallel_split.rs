@@ -150,26 +150,8 @@ fn a_split_read_killed_midway_resumes_from_its_state() {
     let server = big_table();
     let catalog = catalog(&[("dbo", "big", "full_refresh", None)]);
     let config = split_config(&server);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_source-mssql"))
-        .args(["read", "--config", &config, "--catalog", &catalog])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Read until a few checkpoints are out, then kill: the source is
-    // blocked on the pipe by then, with most of the table unread.
-    let mut lines = Vec::new();
-    let mut states = 0;
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        states += usize::from(line.starts_with(r#"{"type":"STATE""#));
-        lines.push(line);
-        if states == 6 {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // Read until a few checkpoints are out, then kill.
+    let lines = run_until_states(&["read", "--config", &config, "--catalog", &catalog], 6);
     let first = lines.join("\n");
     let all = ids();
     let (_, states) = check_states(&first, &all);

@@ -17,8 +17,6 @@ use source_mssql::source::plan::StreamPlan;
 use source_mssql::state::StreamState;
 use std::collections::BTreeMap;
 use std::io;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 fn read(
     server: &mssql_emulator::RunningEmulator,
@@ -466,31 +464,19 @@ fn killed_after_a_checkpoint_and_resumed() {
     ));
     let catalog = catalog(&[("dbo", "t", "full_refresh", None)]);
     let config = config(&server, json!({"checkpoint_interval_rows": 100}));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_source-mssql"))
-        .args(["read", "--config", &config, "--catalog", &catalog])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let mut delivered = Vec::new();
-    let mut state = None;
-    let mut states = 0;
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let message: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        match message["type"].as_str().unwrap() {
-            "RECORD" => delivered.push(message["record"]["data"].clone()),
-            "STATE" => {
-                states += 1;
-                if states == 2 {
-                    state = Some(file(&json!([message["state"]]).to_string()));
-                    child.kill().expect("kills the read");
-                    break;
-                }
-            }
-            _ => {}
-        }
-    }
-    child.wait().unwrap();
+    let lines = run_until_states(&["read", "--config", &config, "--catalog", &catalog], 2);
+    let messages: Vec<Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let mut delivered: Vec<Value> = messages
+        .iter()
+        .filter(|m| m["type"] == "RECORD")
+        .map(|m| m["record"]["data"].clone())
+        .collect();
+    let last = messages.last().expect("the read wrote its STATE lines");
+    assert_eq!(last["type"], "STATE");
+    let state = Some(file(&json!([last["state"]]).to_string()));
     assert_eq!(delivered.len(), 200);
     let resumed = read(&server, json!({}), &catalog, state.as_deref());
     delivered.extend(resumed.records());

@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::{config, emulator, file};
+use common::{config, emulator, file, run_until_states};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Ids with gaps and negatives, so the cuts fall between rows.
 fn ids() -> Vec<i64> {
@@ -103,24 +102,7 @@ fn a_split_table_resumes_from_the_singer_bookmark() {
     let catalog = file(&catalog.to_string());
 
     // The first sync is killed after a few STATE messages.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_source-mssql"))
-        .args(["--config", &config, "--catalog", &catalog])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = Vec::new();
-    let mut states = 0;
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        states += usize::from(line.starts_with(r#"{"type":"STATE""#));
-        lines.push(line);
-        if states == 5 {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let lines = run_until_states(&["--config", &config, "--catalog", &catalog], 5);
     let first = parse(&lines.join("\n"));
     let all = ids();
     let version = of_type(&first, "ACTIVATE_VERSION")[0]["version"].clone();

@@ -63,6 +63,32 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// Runs the binary with `args` and kills it once it has written `states`
+/// STATE lines, as a sync that dies mid-read: the lines it wrote, the last
+/// one that STATE. It is blocked on the pipe by then, most of its table unread.
+pub fn run_until_states(args: &[&str], states: usize) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_source-mssql"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = Vec::new();
+    let mut seen = 0;
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.expect("stdout is UTF-8");
+        seen += usize::from(line.starts_with(r#"{"type":"STATE""#));
+        lines.push(line);
+        if seen == states {
+            break;
+        }
+    }
+    child.kill().expect("kills the read");
+    child.wait().expect("the read ends");
+    lines
+}
+
 pub fn run(args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_source-mssql"))
         .args(args)
