@@ -1,16 +1,17 @@
-//! Runs a decode loop ([`crate::tiberius_loop`] or [`crate::mssql_tds_loop`]) in a child
-//! process of its own, so that each loop's peak memory is its own (`ru_maxrss` of the
-//! child) and not the benchmark's.
+//! Runs a decode loop ([`crate::tiberius_loop`], [`crate::mssql_tds_loop`],
+//! [`crate::ours_loop`]) or our client's RECORD writer in a child process of its own, so
+//! that each one's peak memory is its own (`ru_maxrss` of the child) and not the
+//! benchmark's.
 //!
-//! The benchmark binary re-runs itself as `BIN --loop-child DRIVER ADDR DATABASE USER SQL`
-//! (the password in [`PASSWORD_ENV`], not on the command line); the child prints one line,
-//! `ROWS SECONDS`, the loop's own timing without the process start and the login.
+//! The benchmark binary re-runs itself as `BIN --loop-child DRIVER ADDR DATABASE USER SQL
+//! [STREAM]` (the password in [`PASSWORD_ENV`], not on the command line); the child prints
+//! one last line, `ROWS SECONDS`, the loop's own timing without the process start and the
+//! login. The RECORD writer (`tds-client-json`, with the stream's name) writes its RECORD
+//! lines before it.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
-
-use crate::child_run::run_drained;
 
 /// The flag that makes a benchmark binary act as a loop child.
 pub const LOOP_CHILD_FLAG: &str = "--loop-child";
@@ -22,6 +23,10 @@ pub const PASSWORD_ENV: &str = "BENCH_LOOP_PASSWORD";
 pub enum Driver {
     Tiberius,
     MssqlTds,
+    /// Our client's decode loop.
+    TdsClient,
+    /// Our client writing RECORD lines of stream `dbo.STREAM` on stdout.
+    TdsClientJson,
 }
 
 impl Driver {
@@ -29,6 +34,8 @@ impl Driver {
         match self {
             Driver::Tiberius => "tiberius",
             Driver::MssqlTds => "mssql-tds",
+            Driver::TdsClient => "tds-client",
+            Driver::TdsClientJson => "tds-client-json",
         }
     }
 
@@ -36,7 +43,11 @@ impl Driver {
         match arg {
             "tiberius" => Ok(Driver::Tiberius),
             "mssql-tds" => Ok(Driver::MssqlTds),
-            other => Err(format!("unknown driver {other}; use tiberius or mssql-tds")),
+            "tds-client" => Ok(Driver::TdsClient),
+            "tds-client-json" => Ok(Driver::TdsClientJson),
+            other => Err(format!(
+                "unknown driver {other}; use tiberius, mssql-tds, tds-client or tds-client-json"
+            )),
         }
     }
 }
@@ -47,9 +58,13 @@ pub struct LoopRun {
     pub rows: u64,
     pub secs: f64,
     pub peak_rss_kib: u64,
+    /// RECORD lines and bytes written (the RECORD writer only).
+    pub records: u64,
+    pub output_bytes: u64,
 }
 
-/// Runs `driver`'s loop over `sql` in a child (`exe --loop-child ...`).
+/// Runs `driver`'s loop over `sql` in a child (`exe --loop-child ...`); `stream` names the
+/// RECORD writer's stream.
 pub fn run_loop_in_child(
     exe: &Path,
     driver: Driver,
@@ -57,13 +72,24 @@ pub fn run_loop_in_child(
     database: &str,
     login: (&str, &str),
     sql: &str,
+    stream: &str,
 ) -> Result<LoopRun, String> {
-    let run = run_drained(
-        Command::new(exe)
-            .arg(LOOP_CHILD_FLAG)
-            .args([driver.arg(), &addr.to_string(), database, login.0, sql])
-            .env(PASSWORD_ENV, login.1),
-    )?;
+    let mut command = Command::new(exe);
+    command
+        .arg(LOOP_CHILD_FLAG)
+        .args([
+            driver.arg(),
+            &addr.to_string(),
+            database,
+            login.0,
+            sql,
+            stream,
+        ])
+        .env(PASSWORD_ENV, login.1);
+    parse(&crate::child_run::run_drained(&mut command)?, driver)
+}
+
+fn parse(run: &crate::child_run::ChildRun, driver: Driver) -> Result<LoopRun, String> {
     let line = run.last_line().unwrap_or("");
     let parsed = line
         .split_once(' ')
@@ -73,6 +99,8 @@ pub fn run_loop_in_child(
             rows,
             secs,
             peak_rss_kib: run.peak_rss_kib,
+            records: run.records,
+            output_bytes: run.bytes - line.len() as u64 - 1,
         }),
         (code, _) => Err(format!(
             "the {} loop exited {code} and printed {line:?} instead of `ROWS SECONDS`",
@@ -84,9 +112,9 @@ pub fn run_loop_in_child(
 /// The child's side: `args` are what follows [`LOOP_CHILD_FLAG`]. Runs the loop on a
 /// current-thread runtime and prints `ROWS SECONDS`.
 pub fn child_main(args: &[String]) -> Result<(), String> {
-    let [driver, addr, database, user, sql] = args else {
+    let [driver, addr, database, user, sql, stream] = args else {
         return Err(format!(
-            "{LOOP_CHILD_FLAG} DRIVER ADDR DATABASE USER SQL (with {PASSWORD_ENV} set)"
+            "{LOOP_CHILD_FLAG} DRIVER ADDR DATABASE USER SQL STREAM (with {PASSWORD_ENV} set)"
         ));
     };
     let driver = Driver::parse(driver)?;
@@ -106,6 +134,14 @@ pub fn child_main(args: &[String]) -> Result<(), String> {
             Driver::MssqlTds => {
                 let mut client = crate::mssql_tds_loop::connect(addr, login, database).await?;
                 crate::mssql_tds_loop::decode_all(&mut client, sql).await
+            }
+            Driver::TdsClient => {
+                let mut client = crate::ours_loop::connect_plain(addr, login, database).await?;
+                crate::ours_loop::decode_all(&mut client, sql).await
+            }
+            Driver::TdsClientJson => {
+                let mut client = crate::ours_loop::connect_plain(addr, login, database).await?;
+                crate::ours_loop::write_records(&mut client, sql, "dbo", stream).await
             }
         }
     })?;

@@ -1,9 +1,13 @@
 //! The speed race (`bench/race.sh`, or `target/release/race` once built): on the same
-//! emulator tables in one run, `source-mssql read`, pipelinewise `tap-mssql`, and two
-//! decode loops that write nothing — tiberius (the ceiling for a tiberius-based reader)
-//! and Microsoft's `mssql-tds` (is the driver what limits us?). Each reader is a process
-//! of its own, timed from start to exit (login included) with its stdout drained, and its
-//! peak memory is that process's `ru_maxrss`.
+//! emulator tables in one run, `source-mssql read`, pipelinewise `tap-mssql`, ConnectorX
+//! (to Arrow), our client's RECORD writer (`tds-client` straight to JSON lines, the read
+//! path the source is to move onto; its lines checked equal to the source's), and three
+//! decode loops that write nothing — tiberius (the ceiling for a tiberius-based reader),
+//! Microsoft's `mssql-tds` and `tds-client` (is the driver what limits us?). Each reader
+//! is a process of its own with its stdout drained; the connectors are timed from start to
+//! exit (login included), the loops, the RECORD writer and ConnectorX by their own clock
+//! around the query (login included, process start not); peak memory is that process's
+//! `ru_maxrss`.
 //!
 //! Prints one table (rows/s, output MB/s, peak RSS, ours ÷ each) and the goals: ours at
 //! least 20x tap-mssql's rows/s, at least 60% of the ceiling, rows/s at the largest size at
@@ -18,12 +22,15 @@ use bench::loop_child::{child_main, run_loop_in_child, Driver, LOOP_CHILD_FLAG};
 use bench::race_report::{render, thousands, Measured, Outcome, Reader, TableResult};
 use bench::source_files::{self, ScratchDir};
 use bench::tables::{BenchTable, Shape};
-use bench::{tap_mssql, tiberius_loop};
+use bench::{connectorx, tap_mssql, tiberius_loop};
 
 const LOGIN: (&str, &str) = ("sa", "Bench-Passw0rd");
 const DATABASE: &str = "bench";
 const USAGE: &str = "race [--quick] [--narrow N,N,...] [--wide N,N,...|none] [--runs N] \
-    [--tap-max-rows N] [--tap PATH] [--readers ours,tap,tiberius,mssql-tds] [--data DIR]";
+    [--tap-max-rows N] [--tap PATH] [--connectorx PYTHON] \
+    [--readers ours,tap,connectorx,tds-client-json,tiberius,mssql-tds,tds-client] [--data DIR]";
+/// Tables up to this size have the RECORD writer's lines compared with the source's.
+const CHECK_MAX_ROWS: u64 = 100_000;
 
 struct Options {
     narrow: Vec<u64>,
@@ -32,6 +39,8 @@ struct Options {
     /// tap-mssql is skipped on larger tables (it is slow).
     tap_max_rows: u64,
     tap: PathBuf,
+    /// The Python of ConnectorX's virtual environment.
+    connectorx: PathBuf,
     readers: Vec<Reader>,
     /// Keep the seeded databases here and reuse them on the next run.
     data: Option<PathBuf>,
@@ -60,14 +69,15 @@ fn sizes(value: &str) -> Result<Vec<u64>, String> {
 fn readers(value: &str) -> Result<Vec<Reader>, String> {
     value
         .split(',')
-        .map(|name| match name.trim() {
-            "ours" => Ok(Reader::Ours),
-            "tap" => Ok(Reader::TapMssql),
-            "tiberius" => Ok(Reader::TiberiusLoop),
-            "mssql-tds" => Ok(Reader::MssqlTdsLoop),
-            other => Err(format!(
-                "unknown reader {other}; use ours, tap, tiberius, mssql-tds"
-            )),
+        .map(|name| {
+            let name = name.trim();
+            Reader::ALL
+                .into_iter()
+                .find(|r| r.arg() == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = Reader::ALL.iter().map(|r| r.arg()).collect();
+                    format!("unknown reader {name}; use {}", known.join(", "))
+                })
         })
         .collect()
 }
@@ -79,6 +89,7 @@ fn options(args: &[String]) -> Result<Options, String> {
         runs: 3,
         tap_max_rows: 1_000_000,
         tap: repo_root().join(".venv-tap-mssql/bin/tap-mssql"),
+        connectorx: repo_root().join(".venv-connectorx/bin/python"),
         readers: Reader::ALL.to_vec(),
         data: None,
     };
@@ -110,6 +121,7 @@ fn options(args: &[String]) -> Result<Options, String> {
                     .map_err(|e| format!("--tap-max-rows: {e}"))?
             }
             "--tap" => options.tap = PathBuf::from(value()?),
+            "--connectorx" => options.connectorx = PathBuf::from(value()?),
             "--readers" => options.readers = readers(&value()?)?,
             "--data" => options.data = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(format!("usage: {USAGE}")),
@@ -185,6 +197,8 @@ struct Readers {
     source_streams: Vec<serde_json::Value>,
     /// The tap's config and catalog, or why it cannot run.
     tap: Result<(PathBuf, PathBuf, serde_json::Value), String>,
+    /// ConnectorX's Python and script, or why it cannot run.
+    connectorx: Result<(PathBuf, PathBuf), String>,
     exe: PathBuf,
     emulator: std::net::SocketAddr,
     dir: PathBuf,
@@ -211,11 +225,20 @@ impl Readers {
             tap_mssql::discover(&options.tap, &config)
                 .map(|catalog| (options.tap.clone(), config, catalog))
         };
+        let connectorx = if !options.connectorx.is_file() {
+            Err(format!(
+                "not installed at {} (bench/race.sh installs it)",
+                options.connectorx.display()
+            ))
+        } else {
+            connectorx::write_script(dir).map(|script| (options.connectorx.clone(), script))
+        };
         Ok(Readers {
             source,
             source_config,
             source_streams,
             tap,
+            connectorx,
             exe: std::env::current_exe().map_err(|e| e.to_string())?,
             emulator: emulator.addr,
             dir: dir.to_path_buf(),
@@ -238,15 +261,11 @@ impl Readers {
                 let run = tap_mssql::read(&self.dir, tap, config, &catalog, table.rows)?;
                 Ok(connector(&run))
             }
-            Reader::TiberiusLoop | Reader::MssqlTdsLoop => {
-                let driver = if reader == Reader::TiberiusLoop {
-                    Driver::Tiberius
-                } else {
-                    Driver::MssqlTds
-                };
-                let run = run_loop_in_child(
-                    &self.exe,
-                    driver,
+            Reader::ConnectorX => {
+                let (python, script) = self.connectorx.as_ref().map_err(Clone::clone)?;
+                let run = connectorx::read(
+                    python,
+                    script,
                     self.emulator,
                     DATABASE,
                     LOGIN,
@@ -261,7 +280,142 @@ impl Readers {
                     peak_rss_kib: run.peak_rss_kib,
                 })
             }
+            Reader::TiberiusLoop
+            | Reader::MssqlTdsLoop
+            | Reader::TdsClientLoop
+            | Reader::TdsClientJson => {
+                let driver = match reader {
+                    Reader::TiberiusLoop => Driver::Tiberius,
+                    Reader::MssqlTdsLoop => Driver::MssqlTds,
+                    Reader::TdsClientLoop => Driver::TdsClient,
+                    _ => Driver::TdsClientJson,
+                };
+                let run = run_loop_in_child(
+                    &self.exe,
+                    driver,
+                    self.emulator,
+                    DATABASE,
+                    LOGIN,
+                    &table.source_select(),
+                    &name,
+                )?;
+                if run.rows != table.rows {
+                    return Err(format!("read {} rows of {}", run.rows, table.rows));
+                }
+                let output_bytes = (driver == Driver::TdsClientJson).then_some(run.output_bytes);
+                if output_bytes.is_some() && run.records != table.rows {
+                    return Err(format!("wrote {} records of {}", run.records, table.rows));
+                }
+                Ok(Measured {
+                    secs: run.secs,
+                    output_bytes,
+                    peak_rss_kib: run.peak_rss_kib,
+                })
+            }
         }
+    }
+}
+
+/// Compares the RECORD writer's lines with `source-mssql read`'s on `table`, byte for
+/// byte once `emitted_at` is set aside; returns how many lines were compared. Both outputs
+/// go to files, so the race's own memory (which its children's `ru_maxrss` would inherit)
+/// stays small.
+fn check_records(readers: &Readers, table: &BenchTable) -> Result<u64, String> {
+    let name = table.name();
+    let catalog = source_files::write_catalog(&readers.dir, &readers.source_streams, &name)?;
+    let file = |what: &str| -> Result<(PathBuf, std::fs::File), String> {
+        let path = readers.dir.join(format!("check-{what}-{name}.jsonl"));
+        let file = std::fs::File::create(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok((path, file))
+    };
+    let (source_path, source_file) = file("source")?;
+    let status = std::process::Command::new(&readers.source)
+        .args(["read", "--config"])
+        .arg(&readers.source_config)
+        .arg("--catalog")
+        .arg(&catalog)
+        .stdout(source_file)
+        .status()
+        .map_err(|e| format!("source-mssql read: {e}"))?;
+    if !status.success() {
+        return Err(format!("source-mssql read exited {status}"));
+    }
+    let (ours_path, ours_file) = file("writer")?;
+    let status = std::process::Command::new(&readers.exe)
+        .arg(LOOP_CHILD_FLAG)
+        .args([
+            Driver::TdsClientJson.arg(),
+            &readers.emulator.to_string(),
+            DATABASE,
+            LOGIN.0,
+            &table.source_select(),
+            &name,
+        ])
+        .env(bench::loop_child::PASSWORD_ENV, LOGIN.1)
+        .stdout(ours_file)
+        .status()
+        .map_err(|e| format!("the RECORD writer: {e}"))?;
+    if !status.success() {
+        return Err(format!("the RECORD writer exited {status}"));
+    }
+    let compared = compare_records(&source_path, &ours_path);
+    let _ = std::fs::remove_file(&source_path);
+    let _ = std::fs::remove_file(&ours_path);
+    compared
+}
+
+/// The RECORD lines of two files, compared in order.
+fn compare_records(source: &Path, ours: &Path) -> Result<u64, String> {
+    use std::io::BufRead;
+    let records = |path: &Path| -> Result<Box<dyn Iterator<Item = String>>, String> {
+        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Box::new(
+            std::io::BufReader::new(file)
+                .lines()
+                .map_while(Result::ok)
+                .filter(|l| l.starts_with(r#"{"type":"RECORD""#))
+                .map(|l| without_emitted_at(&l)),
+        ))
+    };
+    let (mut theirs, mut ours) = (records(source)?, records(ours)?);
+    let mut lines = 0u64;
+    loop {
+        match (theirs.next(), ours.next()) {
+            (None, None) => return Ok(lines),
+            (Some(a), Some(b)) if a == b => lines += 1,
+            (Some(a), Some(b)) => {
+                return Err(format!(
+                    "line {} differs:\n  source-mssql: {a}\n  writer:       {b}",
+                    lines + 1
+                ))
+            }
+            (a, _) => {
+                return Err(format!(
+                    "after {lines} equal lines, only {} has more",
+                    if a.is_some() {
+                        "source-mssql read"
+                    } else {
+                        "the writer"
+                    }
+                ))
+            }
+        }
+    }
+}
+
+/// The line with its `emitted_at` digits taken out.
+fn without_emitted_at(line: &str) -> String {
+    const KEY: &str = r#""emitted_at":"#;
+    match line.find(KEY) {
+        Some(at) => {
+            let start = at + KEY.len();
+            let end = line[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(line.len(), |n| start + n);
+            format!("{}{}", &line[..start], &line[end..])
+        }
+        None => line.to_string(),
     }
 }
 
@@ -294,9 +448,9 @@ fn best(current: Option<Measured>, new: Measured) -> Measured {
 /// up to `--tap-max-rows`.
 fn race_table(options: &Options, readers: &Readers, table: &BenchTable) -> TableResult {
     let mut outcomes = Vec::new();
-    let fast: Vec<Reader> = [Reader::Ours, Reader::TiberiusLoop, Reader::MssqlTdsLoop]
+    let fast: Vec<Reader> = Reader::ALL
         .into_iter()
-        .filter(|r| options.readers.contains(r))
+        .filter(|r| *r != Reader::TapMssql && options.readers.contains(r))
         .collect();
     let mut bests: Vec<Result<Option<Measured>, String>> = vec![Ok(None); fast.len()];
     for _ in 0..options.runs {
@@ -373,24 +527,47 @@ fn main() -> Result<(), String> {
     let scratch = ScratchDir::new("race-bench")?;
     let readers = Readers::prepare(&options, &emulator, &scratch.0)?;
     let mut results = Vec::new();
+    let mut checks = Vec::new();
     for table in &tables {
+        let both = [Reader::Ours, Reader::TdsClientJson];
+        if table.rows <= CHECK_MAX_ROWS && both.iter().all(|r| options.readers.contains(r)) {
+            let check = check_records(&readers, table);
+            match &check {
+                Ok(lines) => eprintln!(
+                    "race: {}: the RECORD writer's {lines} lines equal source-mssql read's",
+                    table.name()
+                ),
+                Err(e) => eprintln!("race: {}: RECORD lines DIFFER: {e}", table.name()),
+            }
+            checks.push((table.name(), check));
+        }
         results.push(race_table(&options, &readers, table));
     }
     let notes = vec![
-        "each reader is its own process, timed from start to exit (login included), stdout drained; \
-         peak RSS is that process's ru_maxrss"
+        "each reader is its own process with its stdout drained; source-mssql and tap-mssql are timed \
+         from start to exit, the loops, the RECORD writer and ConnectorX by their own clock around \
+         login and query (their process start aside); peak RSS is that process's ru_maxrss"
             .to_string(),
         "the emulator serves from the same machine's cores; figures on a shared machine are noisy"
             .to_string(),
         format!("tap-mssql runs once per table, up to {} rows; the others best of {}", thousands(options.tap_max_rows), options.runs),
     ];
-    println!("{}", render(&results, &notes));
+    let mut report = render(&results, &notes);
+    for (name, check) in &checks {
+        report.push_str(&match check {
+            Ok(lines) => format!(
+                "- tds-client RECORD writer's lines equal source-mssql read's on {name}: met ({lines} lines, emitted_at aside)\n"
+            ),
+            Err(e) => format!("- tds-client RECORD writer's lines equal source-mssql read's on {name}: MISSED ({e})\n"),
+        });
+    }
+    println!("{report}");
     let failed = results
         .iter()
         .flat_map(|r| &r.outcomes)
         .any(|(_, o)| matches!(o, Outcome::Failed(_)));
-    if failed {
-        return Err("some readers failed (see the table)".into());
+    if failed || checks.iter().any(|(_, c)| c.is_err()) {
+        return Err("some readers failed or differ (see the table)".into());
     }
     Ok(())
 }

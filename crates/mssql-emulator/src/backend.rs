@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tsql_engine::{Abort, Engine, Param, ResultSink, Session, SqlError};
+use tsql_engine::{
+    Abort, BulkRows, ColumnMeta, Done, Engine, Param, ResultSink, Session, SqlError,
+};
 
 /// Who is logging in, from LOGIN7.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,6 +25,9 @@ pub struct LoginRequest {
     pub spid: u16,
     /// The listener already knows who this is (an accepted fed-auth token): no password.
     pub preauthenticated: bool,
+    /// The client's address, and the server's it connected to (`sys.dm_exec_connections`).
+    pub client_address: Option<std::net::SocketAddr>,
+    pub local_address: Option<std::net::SocketAddr>,
 }
 
 /// What the protocol side needs from the SQL side.
@@ -58,6 +63,24 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A transaction manager ROLLBACK.
     fn rollback(&self, session: &mut Self::Session, out: &mut dyn ResultSink) -> Result<(), Abort>;
+
+    /// A BulkLoad message's rows (described by `columns`, its COLMETADATA), into the table
+    /// of the `INSERT BULK` that came before it. Backends without bulk load refuse it.
+    fn bulk_load(
+        &self,
+        session: &mut Self::Session,
+        columns: &[ColumnMeta],
+        rows: &mut dyn BulkRows,
+        out: &mut dyn ResultSink,
+    ) -> Result<(), Abort> {
+        let _ = (session, columns, rows);
+        let e = SqlError::new(4806, 16, "This server does not support bulk load.");
+        out.message(&e, true)?;
+        out.done(Done {
+            rowcount: None,
+            error: true,
+        })
+    }
 }
 
 /// The logins a server accepts: names compare case-insensitively (as SQL Server's default
@@ -130,7 +153,16 @@ impl Backend for EngineBackend {
         } else {
             &login.database
         };
-        self.engine.session(&login.user, database, login.spid)
+        let client = tsql_engine::ClientInfo {
+            host_name: login.host_name.clone(),
+            program_name: login.app_name.clone(),
+            interface_name: login.library_name.clone(),
+            address: login.client_address,
+            local_address: login.local_address,
+            encrypted: None,
+        };
+        self.engine
+            .session_for(&login.user, database, login.spid, client)
     }
 
     fn database(&self, session: &Session) -> String {
@@ -161,6 +193,16 @@ impl Backend for EngineBackend {
 
     fn rollback(&self, session: &mut Session, out: &mut dyn ResultSink) -> Result<(), Abort> {
         session.rollback(out)
+    }
+
+    fn bulk_load(
+        &self,
+        session: &mut Session,
+        columns: &[ColumnMeta],
+        rows: &mut dyn BulkRows,
+        out: &mut dyn ResultSink,
+    ) -> Result<(), Abort> {
+        session.bulk_load(columns, rows, out)
     }
 }
 

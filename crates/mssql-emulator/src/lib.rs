@@ -20,7 +20,8 @@
 //!
 //! TLS, Azure AD tokens, Azure redirects and transient login errors are set on the builder
 //! too ([`EmulatorBuilder::encryption`], [`EmulatorBuilder::accept_token`],
-//! [`EmulatorBuilder::route_to`], [`EmulatorBuilder::fail_logins`]).
+//! [`EmulatorBuilder::route_to`], [`EmulatorBuilder::fail_logins`]), and so is the
+//! statement log ([`EmulatorBuilder::log_statements`]).
 
 pub mod backend;
 pub mod init;
@@ -36,6 +37,7 @@ use tsql_engine::{Engine, EngineOptions, SqlError};
 use backend::{Credentials, EngineBackend, LoginRequest};
 use init::{split_batches, ErrorCollector};
 pub use server::Encryption;
+pub use server::StatementLog;
 use server::{
     AcceptedTokens, InjectedFailures, LoginPolicy, ServerConfig, ServerHandle, TlsSetup,
     INJECTABLE_ERRORS,
@@ -120,6 +122,7 @@ pub struct EmulatorBuilder {
     tokens: AcceptedTokens,
     route: Option<(String, u16)>,
     failures: Option<InjectedFailures>,
+    statement_log: Option<StatementLog>,
 }
 
 impl EmulatorBuilder {
@@ -215,6 +218,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Logs every login, SQL batch and RPC on stderr once answered: the connection's id
+    /// (SPID), the time it took, its first error number, the SQL text or the procedures
+    /// with their parameters (values shortened). Passwords and tokens are never logged.
+    pub fn log_statements(mut self, on: bool) -> Self {
+        self.statement_log = on.then(StatementLog::stderr);
+        self
+    }
+
+    /// The statement log's lines (see [`EmulatorBuilder::log_statements`]) to `f`
+    /// instead of stderr, e.g. for a test to read them.
+    pub fn log_statements_to(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.statement_log = Some(StatementLog::to(f));
+        self
+    }
+
     /// The certificate the server will serve, made now if none was given; `None` when
     /// encryption is not supported.
     fn tls_setup(&self) -> Result<Option<Arc<TlsSetup>>, StartError> {
@@ -283,6 +301,7 @@ impl EmulatorBuilder {
                 encryption: self.encryption,
                 tls: tls.clone(),
                 login: Arc::clone(&login),
+                statement_log: self.statement_log.clone(),
                 ..ServerConfig::default()
             },
         )?;

@@ -59,6 +59,11 @@ struct Args {
     /// (40613, 40197, 40501, 49918, 49919, 49920, 4221, 10928, 10929, 18456, 4060).
     #[arg(long, value_name = "COUNT:NUMBER")]
     fail_logins: Option<String>,
+    /// Logs every login, SQL batch and RPC on stderr once answered: connection id,
+    /// duration, first error number, the SQL or the procedure and its parameters (values
+    /// shortened). Passwords and tokens are never logged.
+    #[arg(long)]
+    log_statements: bool,
 }
 
 fn main() -> ExitCode {
@@ -95,6 +100,7 @@ fn run(args: Args) -> Result<(), String> {
         builder = builder.data_file(data);
     }
     builder = builder.encryption(args.encryption);
+    builder = builder.log_statements(args.log_statements);
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let read = |flag: &str, path: &PathBuf| {
             std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))

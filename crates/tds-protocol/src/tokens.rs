@@ -1,7 +1,7 @@
 //! The server's token stream (MS-TDS 2.2.7): every response is a sequence of tokens, each a
 //! type byte and its data. Each function here appends one token to `out`.
 
-use crate::types::{ColumnMeta, SqlError, SqlType, Value};
+use crate::types::{ColumnMeta, SqlError, SqlType, Updateable, Value};
 use crate::values::{encode_type_info, encode_value, type_id, TypeInfo};
 use crate::wire::{put_b_varbyte, put_b_varchar, put_us_varchar, utf16_len};
 use crate::Result;
@@ -205,20 +205,82 @@ pub fn feature_ext_ack(out: &mut Vec<u8>, features: &[(u8, Vec<u8>)]) {
     out.push(0xFF);
 }
 
-/// COLMETADATA flags (MS-TDS 2.2.7.4).
-fn column_flags(col: &ColumnMeta) -> u16 {
-    let mut flags = 0u16;
+/// The bits of COLMETADATA's Flags (MS-TDS 2.2.7.4), least significant first. Bits 6-7
+/// (usReservedODBC), 9 and 12 are reserved; the emulator never sets fFixedLenCLRType (it
+/// has no CLR types), fSparseColumnSet (no sparse columns), fEncrypted (no Always
+/// Encrypted), fHidden and fKey (browse mode only: no `FOR BROWSE`) or fNullableUnknown (it
+/// always knows).
+pub mod column_flags {
+    pub const NULLABLE: u16 = 0x0001;
+    pub const CASE_SENSITIVE: u16 = 0x0002;
+    /// usUpdateable (bits 2-3) = 1.
+    pub const UPDATEABLE_READ_WRITE: u16 = 0x0004;
+    /// usUpdateable (bits 2-3) = 2.
+    pub const UPDATEABLE_UNKNOWN: u16 = 0x0008;
+    pub const IDENTITY: u16 = 0x0010;
+    pub const COMPUTED: u16 = 0x0020;
+    pub const FIXED_LEN_CLR_TYPE: u16 = 0x0100;
+    pub const SPARSE_COLUMN_SET: u16 = 0x0400;
+    pub const ENCRYPTED: u16 = 0x0800;
+    pub const HIDDEN: u16 = 0x2000;
+    pub const KEY: u16 = 0x4000;
+    pub const NULLABLE_UNKNOWN: u16 = 0x8000;
+}
+
+/// COLMETADATA's Flags for a column, with the values SQL Server sends:
+/// - An expression: fComputed, read-only, its own nullability. MS-TDS 4.7 (SQL Batch
+///   Server Response) shows `select 'foo' as 'bar'` answered with Flags 0x0020.
+/// - A table's ordinary column: usUpdateable 2 (0x0008), plus fNullable. tiberius 0.12,
+///   used against SQL Server for years, names bit 3 "updateable" and rejects bit 2
+///   ("invalid flags"), and its bulk insert writes exactly the columns of
+///   `SELECT TOP 0 * FROM t` that have bit 3: every ordinary column, and no identity,
+///   computed or rowversion column. A Wireshark trace of SQL Server in a public gist shows
+///   Flags 8 for a NOT NULL column. tiberius 0.13 treats 2 and 1 alike.
+/// - An identity, computed or rowversion column: read-only (SQL Server assigns them), with
+///   fIdentity (0x0010) or fComputed (0x0020); SqlClient's schema table calls them
+///   IsReadOnly.
+/// - fCaseSen: "string columns with binary collation and always the XML data type"
+///   (MS-TDS): the emulator sends every string in its case-insensitive default collation,
+///   so only xml has it.
+pub fn column_flags(col: &ColumnMeta) -> u16 {
+    use column_flags::*;
+    let mut flags = match col.updateable {
+        Updateable::ReadOnly => 0,
+        Updateable::ReadWrite => UPDATEABLE_READ_WRITE,
+        Updateable::Unknown => UPDATEABLE_UNKNOWN,
+    };
     if col.nullable {
-        flags |= 0x0001;
+        flags |= NULLABLE;
     }
-    // Updateable: bits 2-3, 0 = read-only, 1 = read/write.
-    if col.updatable {
-        flags |= 0x0004;
+    if col.ty == SqlType::Xml {
+        flags |= CASE_SENSITIVE;
     }
     if col.identity {
-        flags |= 0x0010;
+        flags |= IDENTITY;
+    }
+    if col.computed {
+        flags |= COMPUTED;
     }
     flags
+}
+
+/// The column COLMETADATA Flags `flags` describe (the inverse of [`column_flags`], for a
+/// reader of COLMETADATA).
+pub fn column_meta(name: impl Into<String>, ty: SqlType, flags: u16) -> ColumnMeta {
+    use column_flags::*;
+    let updateable = match flags & (UPDATEABLE_READ_WRITE | UPDATEABLE_UNKNOWN) {
+        0 => Updateable::ReadOnly,
+        UPDATEABLE_READ_WRITE => Updateable::ReadWrite,
+        _ => Updateable::Unknown,
+    };
+    ColumnMeta {
+        name: name.into(),
+        ty,
+        nullable: flags & NULLABLE != 0,
+        identity: flags & IDENTITY != 0,
+        computed: flags & COMPUTED != 0,
+        updateable,
+    }
 }
 
 /// The UserType SQL Server sends: 80 for timestamp, 0 otherwise.
@@ -507,6 +569,7 @@ mod tests {
         ];
         cols[0].nullable = false;
         cols[0].identity = true;
+        cols[0].computed = false;
         let mut out = Vec::new();
         col_metadata(&mut out, &cols);
         let mut r = Reader::new(&out, "t");
@@ -518,7 +581,8 @@ mod tests {
         assert_eq!(r.u8().unwrap(), type_id::INT4);
         assert_eq!(r.b_varchar().unwrap(), "id");
         assert_eq!(r.u32().unwrap(), 0);
-        assert_eq!(r.u16().unwrap(), 0x0001);
+        // An expression: nullable and computed.
+        assert_eq!(r.u16().unwrap(), 0x0021);
         let mut ntext = Vec::new();
         encode_type_info(&SqlType::NText, &mut ntext);
         assert_eq!(r.take(ntext.len()).unwrap(), &ntext[..]);
@@ -574,6 +638,33 @@ mod tests {
         let mut out = Vec::new();
         assert!(row(&mut out, &cols[..1], &[Value::Null]).is_err());
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn column_flags_as_sql_server_sends_them() {
+        // MS-TDS 4.7: `select 'foo' as 'bar'`, a NOT NULL expression.
+        let mut foo = ColumnMeta::new("bar", SqlType::VarChar(Some(3)));
+        foo.nullable = false;
+        assert_eq!(column_flags(&foo), 0x0020);
+        let plain = ColumnMeta::table_column("a", SqlType::Int, false);
+        assert_eq!(column_flags(&plain), 0x0008);
+        let nullable = ColumnMeta::table_column("b", SqlType::NVarChar(Some(5)), true);
+        assert_eq!(column_flags(&nullable), 0x0009);
+        let mut id = ColumnMeta::table_column("id", SqlType::Int, false);
+        id.identity = true;
+        id.updateable = Updateable::ReadOnly;
+        assert_eq!(column_flags(&id), 0x0010);
+        let xml = ColumnMeta::table_column("x", SqlType::Xml, true);
+        assert_eq!(column_flags(&xml), 0x000B);
+        // tiberius 0.12 rejects a COLMETADATA with any bit it does not name: 2, 6, 8, 9.
+        let tiberius_012_known: u16 = 0x0001 | 0x0002 | 0x0008 | 0x0010 | 0x0020 | 0x0080;
+        for col in [&foo, &plain, &nullable, &id, &xml] {
+            assert_eq!(column_flags(col) & !tiberius_012_known, 0, "{col:?}");
+            assert_eq!(
+                &column_meta(col.name.clone(), col.ty, column_flags(col)),
+                col
+            );
+        }
     }
 
     #[test]

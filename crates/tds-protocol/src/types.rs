@@ -192,6 +192,20 @@ impl Value {
     }
 }
 
+/// Whether a result column can be written through (COLMETADATA's 2-bit `usUpdateable`,
+/// MS-TDS 2.2.7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updateable {
+    /// 0: read-only (an expression, an identity, computed or rowversion column).
+    ReadOnly,
+    /// 1: read/write. SQL Server does not send it in a plain result set (see
+    /// [`Updateable::Unknown`]).
+    ReadWrite,
+    /// 2 ("unknown", "unused" in MS-TDS): what SQL Server sends for a table's ordinary
+    /// column outside browse mode.
+    Unknown,
+}
+
 /// A column of a result set, as COLMETADATA describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnMeta {
@@ -200,18 +214,33 @@ pub struct ColumnMeta {
     pub nullable: bool,
     /// An IDENTITY column.
     pub identity: bool,
-    /// Updatable as SQL Server reports it (false for computed expressions and rowversion).
-    pub updatable: bool,
+    /// A computed column, or an expression (fComputed).
+    pub computed: bool,
+    pub updateable: Updateable,
 }
 
 impl ColumnMeta {
+    /// A column computed by an expression (`SELECT 'foo' AS bar`): nullable, read-only.
     pub fn new(name: impl Into<String>, ty: SqlType) -> ColumnMeta {
         ColumnMeta {
             name: name.into(),
             ty,
             nullable: true,
             identity: false,
-            updatable: false,
+            computed: true,
+            updateable: Updateable::ReadOnly,
+        }
+    }
+
+    /// An ordinary column of a table, read as it is.
+    pub fn table_column(name: impl Into<String>, ty: SqlType, nullable: bool) -> ColumnMeta {
+        ColumnMeta {
+            name: name.into(),
+            ty,
+            nullable,
+            identity: false,
+            computed: false,
+            updateable: Updateable::Unknown,
         }
     }
 }

@@ -44,9 +44,11 @@ impl<'a> Reader<'a> {
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(self.error(format!(
-                "truncated: needs {n} bytes, {} left",
-                self.remaining()
+            return Err(ProtocolError::truncated(format_args!(
+                "{}: needs {n} bytes, {} left (at byte {})",
+                self.what,
+                self.remaining(),
+                self.pos
             )));
         }
         let slice = &self.bytes[self.pos..self.pos + n];

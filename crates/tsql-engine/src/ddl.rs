@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rusqlite::OptionalExtension;
 use sqlparser::ast::{
     AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable, Expr,
     IdentityPropertyFormatKind, IdentityPropertyKind, IndexColumn, ObjectName, ObjectType,
@@ -15,6 +16,7 @@ use crate::catalog::{self, literal, quote, ColumnInfo, Identity, TableMeta};
 use crate::errors;
 use crate::keys::{trigger_sql, UniqueKind};
 use crate::session::{Res, Session};
+use crate::storage::{self, ClusterKey, Storage};
 use crate::translate::expr::Rewriter;
 use crate::translate::names::Parts;
 use crate::translate::Clustering;
@@ -27,6 +29,15 @@ pub(crate) struct Key {
     pub(crate) clustered: Option<bool>,
     pub(crate) columns: Vec<(String, bool)>,
     pub(crate) included: Vec<String>,
+}
+
+impl Key {
+    /// Clustered as declared, else as SQL Server defaults: a primary key is clustered
+    /// (unless another key of the table is declared CLUSTERED).
+    pub(crate) fn is_clustered(&self, other_declared_clustered: bool) -> bool {
+        self.clustered
+            .unwrap_or(self.kind == KeyKind::PrimaryKey && !other_declared_clustered)
+    }
 }
 
 /// Where a key goes: its resolved name, index id and options.
@@ -74,7 +85,9 @@ pub fn run(s: &mut Session, stmt: &Statement, clustering: &mut Clustering) -> Re
             }
             Ok(())
         }
-        Statement::AlterTable(at) => s.atomic(|s| alter_table(s, &at.name, &at.operations)),
+        Statement::AlterTable(at) => {
+            s.atomic(|s| alter_table(s, &at.name, &at.operations, clustering))
+        }
         Statement::CreateSchema { schema_name, .. } => {
             s.atomic(|s| crate::ddl_databases::create_schema(s, &schema_name.to_string()))
         }
@@ -319,7 +332,26 @@ fn create_table(s: &mut Session, ct: &CreateTable, clustering: &mut Clustering) 
     } else {
         catalog::next_object_id(&s.conn, &db)?
     };
-    let meta = TableMeta {
+    // The clustered key: the one declared CLUSTERED, else the primary key.
+    let declared = keys.iter().filter(|k| k.clustered == Some(true)).count();
+    let clustered: Vec<bool> = keys.iter().map(|k| k.is_clustered(declared > 0)).collect();
+    if clustered.iter().filter(|c| **c).count() > 1 {
+        return Err(SqlError::new(
+            8112,
+            16,
+            format!(
+                "Cannot add more than one clustered index for constraints on table '{}'.",
+                parts.name
+            ),
+        )
+        .into());
+    }
+    let cluster_at = clustered.iter().position(|c| *c);
+    let cluster = cluster_at.map(|i| ClusterKey {
+        columns: keys[i].columns.clone(),
+        unique: true,
+    });
+    let mut meta = TableMeta {
         object_id,
         db: db.clone(),
         schema: schema.clone(),
@@ -328,39 +360,19 @@ fn create_table(s: &mut Session, ct: &CreateTable, clustering: &mut Clustering) 
         is_view: false,
         columns,
         identity,
+        storage: Storage::Rowid,
     };
-    let decls: Vec<String> = meta
-        .columns
+    meta.storage = storage::layout(&meta, cluster.as_ref());
+    // The clustered key is the table's own b-tree when it is keyed; the other keys are
+    // inline UNIQUE constraints: one schema change for the table and its indexes.
+    let keyed = matches!(meta.storage, Storage::Keyed { .. });
+    let uniques: Vec<&[(String, bool)]> = keys
         .iter()
-        .map(|c| {
-            format!(
-                "{} {}{}",
-                quote(&c.name),
-                values::sqlite_decl(&c.ty),
-                if c.nullable { "" } else { " NOT NULL" }
-            )
-        })
+        .enumerate()
+        .filter(|(i, _)| !(keyed && cluster_at == Some(*i)))
+        .map(|(_, k)| k.columns.as_slice())
         .collect();
-    // Keys as inline UNIQUE constraints: one schema change for the table and its indexes.
-    let mut decls = decls;
-    for k in &keys {
-        let cols: Vec<String> = k
-            .columns
-            .iter()
-            .map(|(c, desc)| {
-                let name = meta
-                    .column(c)
-                    .map_or(c.as_str(), |(_, col)| col.name.as_str());
-                format!("{}{}", quote(name), if *desc { " DESC" } else { "" })
-            })
-            .collect();
-        decls.push(format!("UNIQUE ({})", cols.join(", ")));
-    }
-    s.exec_ddl(&format!(
-        "CREATE TABLE {} ({})",
-        meta.qualified(),
-        decls.join(", ")
-    ))?;
+    s.exec_ddl(&storage::create_sql(&meta, cluster.as_ref(), &uniques))?;
     if !temp {
         record_table(s, &meta, schema_id)?;
     } else if let Some(id) = meta.identity {
@@ -378,15 +390,12 @@ fn create_table(s: &mut Session, ct: &CreateTable, clustering: &mut Clustering) 
             id.seed
         ))?;
     }
-    let has_clustered = keys
-        .iter()
-        .any(|k| k.clustered.unwrap_or(k.kind == KeyKind::PrimaryKey));
-    if !temp && !has_clustered {
+    if !temp && cluster_at.is_none() {
         record_heap(s, &meta)?;
     }
     let mut next_index = 2;
     for (n, key) in keys.iter().enumerate() {
-        let clustered = key.clustered.unwrap_or(key.kind == KeyKind::PrimaryKey);
+        let clustered = clustered[n];
         let index_id = if clustered { 1 } else { next_index };
         if !clustered {
             next_index += 1;
@@ -539,20 +548,6 @@ fn create_index(s: &mut Session, ci: &CreateIndex, clustering: &mut Clustering) 
     if exists > 0 {
         return Err(SqlError::new(1913, 16, format!("The operation failed because an index or statistics with name '{name}' already exists on table '{}.{}'.", t.schema, t.name)).into());
     }
-    let index_id: i64 = if clustered {
-        1
-    } else {
-        s.conn
-            .query_row(&format!("SELECT max(2, coalesce(max(index_id), 0) + 1) FROM {}.__mssql_indexes WHERE object_id = ?1", quote(&t.db)), [t.object_id], |r| r.get(0))
-            .map_err(|e| errors::internal(&e))?
-    };
-    if clustered && t.db != "temp" {
-        s.exec_ddl(&format!(
-            "DELETE FROM {}.__mssql_indexes WHERE object_id = {} AND index_id = 0",
-            quote(&t.db),
-            t.object_id
-        ))?;
-    }
     let key = Key {
         name: Some(name.clone()),
         kind: if ci.unique {
@@ -564,14 +559,7 @@ fn create_index(s: &mut Session, ci: &CreateIndex, clustering: &mut Clustering) 
         columns: index_columns(&ci.columns),
         included: ci.include.iter().map(|i| i.value.clone()).collect(),
     };
-    let at = Placement {
-        name,
-        index_id,
-        clustered,
-        system_named: false,
-        inline: false,
-    };
-    add_key(s, &t, &key, &at)?;
+    crate::ddl_keys::place_key(s, &t, &key, name, false)?;
     s.catalog_changed();
     Ok(())
 }
@@ -586,6 +574,7 @@ fn create_view(s: &mut Session, name: &ObjectName, query: &sqlparser::ast::Query
     }
     let scope = crate::typing::Scope::of_query(query, &s.resolver());
     let types = crate::typing::projection_types(query, &scope);
+    let nulls = crate::typing::projection_nulls(query, &s.resolver());
     let mut q = query.clone();
     {
         let r = s.resolver();
@@ -617,7 +606,7 @@ fn create_view(s: &mut Session, name: &ObjectName, query: &sqlparser::ast::Query
                     .copied()
                     .flatten()
                     .unwrap_or(SqlType::NVarChar(Some(4000))),
-                nullable: true,
+                nullable: nulls.nullable(i, None),
                 identity: false,
                 default: None,
             };
@@ -627,7 +616,7 @@ fn create_view(s: &mut Session, name: &ObjectName, query: &sqlparser::ast::Query
                 if let Ok(Some(meta)) = r.lookup(d, t) {
                     if let Some((_, c)) = meta.column(o) {
                         info.ty = c.ty;
-                        info.nullable = c.nullable;
+                        info.nullable = nulls.nullable(i, Some(c.nullable));
                     }
                 }
             }
@@ -644,6 +633,7 @@ fn create_view(s: &mut Session, name: &ObjectName, query: &sqlparser::ast::Query
         is_view: true,
         columns,
         identity: None,
+        storage: Storage::Rowid,
     };
     s.exec_ddl(&format!(
         "INSERT INTO {}.__mssql_objects VALUES ({object_id}, {}, NULL, {schema_id}, 0, 'V ', 'VIEW', {now}, {now}, 0, 0, 0, {}, {}, 'VIEW', {}, {}, NULL, 0, NULL, NULL)",
@@ -693,6 +683,7 @@ fn forget(s: &Session, db: &str, object_id: i64) -> Res<()> {
         "__mssql_identity",
         "__mssql_indexes",
         "__mssql_index_columns",
+        "__mssql_uniquifiers",
     ] {
         s.exec_ddl(&format!(
             "DELETE FROM {db}.{table} WHERE object_id = {object_id}"
@@ -702,7 +693,41 @@ fn forget(s: &Session, db: &str, object_id: i64) -> Res<()> {
     Ok(())
 }
 
-fn alter_table(s: &mut Session, name: &ObjectName, ops: &[AlterTableOperation]) -> Res<()> {
+/// SQL Server's 5074 for dropping a column a key or an index is made of (SQLite's key
+/// b-trees could not lose it either).
+fn refuse_indexed_column(s: &Session, t: &TableMeta, column: &str) -> Res<()> {
+    let user = s
+        .conn
+        .query_row(
+            &format!(
+                "SELECT i.name, i.is_primary_key OR i.is_unique_constraint FROM {db}.__mssql_index_columns c JOIN {db}.__mssql_indexes i ON i.object_id = c.object_id AND i.index_id = c.index_id WHERE c.object_id = ?1 AND c.column_name = ?2 ORDER BY c.index_id LIMIT 1",
+                db = quote(&t.db)
+            ),
+            rusqlite::params![t.object_id, column],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
+        )
+        .optional()
+        .map_err(|e| errors::internal(&e))?;
+    match user {
+        Some((name, constraint)) => Err(SqlError::new(
+            5074,
+            16,
+            format!(
+                "The {} '{name}' is dependent on column '{column}'.",
+                if constraint { "object" } else { "index" }
+            ),
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
+fn alter_table(
+    s: &mut Session,
+    name: &ObjectName,
+    ops: &[AlterTableOperation],
+    clustering: &mut Clustering,
+) -> Res<()> {
     let t = s.resolver().table(name)?;
     for op in ops {
         match op {
@@ -751,6 +776,9 @@ fn alter_table(s: &mut Session, name: &ObjectName, ops: &[AlterTableOperation]) 
                         }
                         return Err(SqlError::new(4924, 16, format!("ALTER TABLE DROP COLUMN failed because column '{}' does not exist in table '{}'.", c.value, t.name)).into());
                     };
+                    if t.db != "temp" {
+                        refuse_indexed_column(s, &t, &col.name)?;
+                    }
                     s.exec_ddl(&format!(
                         "ALTER TABLE {} DROP COLUMN {}",
                         t.qualified(),
@@ -771,7 +799,12 @@ fn alter_table(s: &mut Session, name: &ObjectName, ops: &[AlterTableOperation]) 
                 }
             }
             AlterTableOperation::AddConstraint { constraint, .. } => {
-                crate::ddl_keys::add_constraint(s, &t, constraint)?;
+                let declared = match constraint {
+                    TableConstraint::PrimaryKey(_) => clustering.primary_keys.pop_front(),
+                    TableConstraint::Unique(_) => clustering.uniques.pop_front(),
+                    _ => None,
+                };
+                crate::ddl_keys::add_constraint(s, &t, constraint, declared.flatten())?;
             }
             AlterTableOperation::DropConstraint {
                 name, if_exists, ..

@@ -9,6 +9,7 @@ use crate::catalog::{literal, quote, TableMeta};
 use crate::ddl::{add_key, auto_name, index_columns, Key, KeyKind, Placement};
 use crate::errors;
 use crate::session::{Res, Session};
+use crate::storage::{self, ClusterKey, Storage};
 use crate::translate::names::Parts;
 
 /// An index's catalog row: (index_id, SQLite index, is_primary_key, is_unique_constraint).
@@ -26,13 +27,12 @@ fn find_index(s: &Session, t: &TableMeta, name: &str) -> Res<Option<(i64, String
         .map_err(|e| errors::internal(&e).into())
 }
 
-/// Removes an index: its SQLite index and triggers, and its catalog rows.
+/// Removes an index: its catalog rows, its triggers and its SQLite index. An index SQLite
+/// keeps inside the table (the clustered key of a keyed table, an inline UNIQUE constraint)
+/// goes by rebuilding the table; dropping the clustered index leaves a heap.
 fn remove_index(s: &Session, t: &TableMeta, index_id: i64, sqlite_index: &str) -> Res<()> {
     let db = quote(&t.db);
-    s.exec_ddl(&format!(
-        "DROP INDEX IF EXISTS {db}.{}",
-        quote(sqlite_index)
-    ))?;
+    let inside = !storage::sqlite_index_exists(s, &t.db, sqlite_index)?;
     for suffix in ["ins", "upd"] {
         s.exec_ddl(&format!(
             "DROP TRIGGER IF EXISTS {db}.{}",
@@ -47,6 +47,11 @@ fn remove_index(s: &Session, t: &TableMeta, index_id: i64, sqlite_index: &str) -
     }
     if index_id == 1 {
         record_heap(s, t)?;
+    }
+    if inside || (index_id == 1 && t.storage != Storage::Rowid) {
+        storage::rebuild(s, t)?;
+    } else {
+        s.exec_ddl(&format!("DROP INDEX {db}.{}", quote(sqlite_index)))?;
     }
     Ok(())
 }
@@ -79,7 +84,12 @@ pub fn drop_index(s: &mut Session, name: &ObjectName, stmt: &Statement) -> Res<(
 }
 
 /// `ALTER TABLE t ADD [CONSTRAINT x] PRIMARY KEY | UNIQUE (...)`.
-pub fn add_constraint(s: &mut Session, t: &TableMeta, c: &TableConstraint) -> Res<()> {
+pub fn add_constraint(
+    s: &mut Session,
+    t: &TableMeta,
+    c: &TableConstraint,
+    clustered: Option<bool>,
+) -> Res<()> {
     let (name, kind, cols) = match c {
         TableConstraint::PrimaryKey(pk) => (
             pk.name.as_ref().map(|n| n.value.clone()),
@@ -97,7 +107,6 @@ pub fn add_constraint(s: &mut Session, t: &TableMeta, c: &TableConstraint) -> Re
         return Err(errors::not_supported("ADD CONSTRAINT on a temporary table").into());
     }
     let db = quote(&t.db);
-    let mut names = Vec::new();
     for (c, _) in &cols {
         let (_, col) = t.column(c).ok_or_else(|| {
             SqlError::new(
@@ -117,7 +126,6 @@ pub fn add_constraint(s: &mut Session, t: &TableMeta, c: &TableConstraint) -> Re
             )
             .into());
         }
-        names.push(quote(&col.name));
     }
     let name = name.unwrap_or_else(|| {
         auto_name(
@@ -151,19 +159,6 @@ pub fn add_constraint(s: &mut Session, t: &TableMeta, c: &TableConstraint) -> Re
             .into());
         }
     }
-    let dup = s.scalar(&format!(
-        "SELECT {} FROM {} GROUP BY {} HAVING count(*) > 1 LIMIT 1",
-        names
-            .iter()
-            .map(|n| format!("CAST({n} AS TEXT)"))
-            .collect::<Vec<_>>()
-            .join(" || ', ' || "),
-        t.qualified(),
-        names.join(", ")
-    ))?;
-    if let rusqlite::types::Value::Text(v) = dup {
-        return Err(SqlError::new(1505, 16, format!("The CREATE UNIQUE INDEX statement terminated because a duplicate key was found for the object name '{}.{}' and the index name '{name}'. The duplicate key value is ({v}).", t.schema, t.name)).into());
-    }
     let has_clustered: i64 = s
         .conn
         .query_row(
@@ -174,18 +169,7 @@ pub fn add_constraint(s: &mut Session, t: &TableMeta, c: &TableConstraint) -> Re
             |r| r.get(0),
         )
         .map_err(|e| errors::internal(&e))?;
-    let clustered = kind == KeyKind::PrimaryKey && has_clustered == 0;
-    let index_id: i64 = if clustered {
-        s.exec_ddl(&format!(
-            "DELETE FROM {db}.__mssql_indexes WHERE object_id = {} AND index_id = 0",
-            t.object_id
-        ))?;
-        1
-    } else {
-        s.conn
-            .query_row(&format!("SELECT max(2, coalesce(max(index_id), 0) + 1) FROM {db}.__mssql_indexes WHERE object_id = ?1"), [t.object_id], |r| r.get(0))
-            .map_err(|e| errors::internal(&e))?
-    };
+    let clustered = clustered.unwrap_or(kind == KeyKind::PrimaryKey && has_clustered == 0);
     let system_named = match c {
         TableConstraint::PrimaryKey(pk) => pk.name.is_none(),
         TableConstraint::Unique(uq) => uq.name.is_none(),
@@ -198,14 +182,109 @@ pub fn add_constraint(s: &mut Session, t: &TableMeta, c: &TableConstraint) -> Re
         columns: cols,
         included: vec![],
     };
+    place_key(s, t, &key, name, system_named)
+}
+
+/// Adds `key` (CLUSTERED or not, as `key.clustered` says) to table `t`, which exists: the
+/// checks SQL Server makes (one clustered index, no duplicate under a unique key), its index
+/// id, catalog rows and SQLite index; a clustered key that SQLite can key the table by
+/// rebuilds it (`storage::rebuild`).
+pub(crate) fn place_key(
+    s: &mut Session,
+    t: &TableMeta,
+    key: &Key,
+    name: String,
+    system_named: bool,
+) -> Res<()> {
+    let temp = t.db == "temp";
+    let db = quote(&t.db);
+    let clustered = key.clustered == Some(true);
+    if clustered && !temp {
+        let existing: Option<String> = s
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT name FROM {db}.__mssql_indexes WHERE object_id = ?1 AND index_id = 1"
+                ),
+                [t.object_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| errors::internal(&e))?;
+        if let Some(existing) = existing {
+            return Err(SqlError::new(1902, 16, format!("Cannot create more than one clustered index on table '{}.{}'. Drop the existing clustered index '{existing}' before creating another.", t.schema, t.name)).into());
+        }
+    }
+    if key.kind != KeyKind::Index {
+        check_unique(s, t, &name, &key.columns)?;
+    }
+    let index_id: i64 = if clustered {
+        1
+    } else if temp {
+        2
+    } else {
+        s.conn
+            .query_row(&format!("SELECT max(2, coalesce(max(index_id), 0) + 1) FROM {db}.__mssql_indexes WHERE object_id = ?1"), [t.object_id], |r| r.get(0))
+            .map_err(|e| errors::internal(&e))?
+    };
+    let layout = if clustered && !temp {
+        storage::layout(
+            t,
+            Some(&ClusterKey {
+                columns: key.columns.clone(),
+                unique: key.kind != KeyKind::Index,
+            }),
+        )
+    } else {
+        t.storage.clone()
+    };
+    let rebuild = layout != t.storage;
+    if clustered && !temp {
+        s.exec_ddl(&format!(
+            "DELETE FROM {db}.__mssql_indexes WHERE object_id = {} AND index_id = 0",
+            t.object_id
+        ))?;
+    }
     let at = Placement {
         name,
         index_id,
         clustered,
         system_named,
-        inline: false,
+        inline: rebuild,
     };
-    add_key(s, t, &key, &at)
+    add_key(s, t, key, &at)?;
+    if rebuild {
+        storage::rebuild(s, t)?;
+    }
+    Ok(())
+}
+
+/// SQL Server's 1505 when rows of `t` already repeat a value of unique key `name` (NULLs
+/// count as equal, as SQL Server's unique indexes treat them).
+fn check_unique(s: &Session, t: &TableMeta, name: &str, columns: &[(String, bool)]) -> Res<()> {
+    let mut names = Vec::new();
+    for (c, _) in columns {
+        if let Some((_, col)) = t.column(c) {
+            names.push(quote(&col.name));
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let dup = s.scalar(&format!(
+        "SELECT {} FROM {} GROUP BY {} HAVING count(*) > 1 LIMIT 1",
+        names
+            .iter()
+            .map(|n| format!("coalesce(CAST({n} AS TEXT), '<NULL>')"))
+            .collect::<Vec<_>>()
+            .join(" || ', ' || "),
+        t.qualified(),
+        names.join(", ")
+    ))?;
+    if let rusqlite::types::Value::Text(v) = dup {
+        return Err(SqlError::new(1505, 16, format!("The CREATE UNIQUE INDEX statement terminated because a duplicate key was found for the object name '{}.{}' and the index name '{name}'. The duplicate key value is ({v}).", t.schema, t.name)).into());
+    }
+    Ok(())
 }
 
 /// `ALTER TABLE t DROP CONSTRAINT x`.

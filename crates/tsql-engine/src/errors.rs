@@ -18,6 +18,15 @@ pub fn syntax_near(near: &str) -> SqlError {
     SqlError::new(102, 15, format!("Incorrect syntax near '{near}'."))
 }
 
+/// A syntax error at a reserved keyword (`SELECT * FROM WHERE`).
+pub fn syntax_near_keyword(keyword: &str) -> SqlError {
+    SqlError::new(
+        156,
+        15,
+        format!("Incorrect syntax near the keyword '{keyword}'."),
+    )
+}
+
 pub fn object_exists(name: &str) -> SqlError {
     SqlError::new(
         2714,

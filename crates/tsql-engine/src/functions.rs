@@ -25,12 +25,18 @@
 
 mod args;
 mod arith;
-mod dates;
+pub(crate) mod dates;
+mod digest;
+mod forclause;
 mod format;
 mod internal;
+pub mod json;
 mod like;
 mod math;
+mod metadata;
 mod parts;
+pub mod rowsets;
+mod sample;
 mod strings;
 mod variant;
 
@@ -102,7 +108,27 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     parts::register(conn)?;
     format::register(conn)?;
     variant::register(conn)?;
+    json::register(conn)?;
+    digest::register(conn)?;
+    metadata::register(conn)?;
+    forclause::register(conn)?;
+    sample::register(conn)?;
+    rowsets::register_builtins(conn)?;
     Ok(())
+}
+
+/// Bytes as base64 (how FOR JSON and JSON_MODIFY write binary values).
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Base64 text as bytes (how OPENJSON reads binary columns); `None` if it is not base64.
+pub(crate) fn unbase64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
 }
 
 /// Flags of a function whose result depends only on its arguments.

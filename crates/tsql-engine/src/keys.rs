@@ -1,7 +1,8 @@
 //! Duplicate-key errors as SQL Server words them (2627, 2601, with the duplicate value).
 //!
 //! SQLite's own UNIQUE failure names neither the constraint nor the value, so every unique
-//! key gets BEFORE INSERT / BEFORE UPDATE triggers that raise SQL Server's message. Creating
+//! key gets BEFORE INSERT / BEFORE UPDATE triggers that raise SQL Server's message (the
+//! UPDATE one tells the row itself from others by its locator, `storage::Storage`). Creating
 //! them costs a schema change each, so for database tables they are created lazily, on a
 //! table's first write, from the catalog (temporary tables get them at once).
 
@@ -46,23 +47,36 @@ pub fn trigger_sql(t: &TableMeta, kind: UniqueKind, name: &str, cols: &[String])
     } else {
         "CREATE TRIGGER IF NOT EXISTS"
     };
-    let db = quote(&t.db);
+    // A temporary trigger takes no database name (it lives in `temp`).
+    let db = if temp {
+        String::new()
+    } else {
+        format!("{}.", quote(&t.db))
+    };
     let table = quote(&t.sqlite_name);
     let base = format!("{}.{}", t.sqlite_name, name);
     let of: Vec<String> = cols.iter().map(|n| quote(n)).collect();
     vec![
         format!(
-            "{create} {db}.{} BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} WHERE {}) BEGIN SELECT RAISE(ABORT, {raise}); END",
+            "{create} {db}{} BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} WHERE {}) BEGIN SELECT RAISE(ABORT, {raise}); END",
             quote(&format!("{base}.ins")),
             cond.join(" AND ")
         ),
         format!(
-            "{create} {db}.{} BEFORE UPDATE OF {} ON {table} WHEN EXISTS (SELECT 1 FROM {table} WHERE {} AND rowid <> NEW.rowid) BEGIN SELECT RAISE(ABORT, {raise}); END",
+            "{create} {db}{} BEFORE UPDATE OF {} ON {table} WHEN EXISTS (SELECT 1 FROM {table} WHERE {} AND {}) BEGIN SELECT RAISE(ABORT, {raise}); END",
             quote(&format!("{base}.upd")),
             of.join(", "),
-            cond.join(" AND ")
+            cond.join(" AND "),
+            t.storage.other_than("OLD")
         ),
     ]
+}
+
+/// Whether SQLite trigger `name` on `t` is one of [`trigger_sql`]'s.
+pub fn is_key_trigger(t: &TableMeta, name: &str) -> bool {
+    name.strip_prefix(&t.sqlite_name).is_some_and(|rest| {
+        rest.starts_with('.') && (rest.ends_with(".ins") || rest.ends_with(".upd"))
+    })
 }
 
 /// Creates the key triggers of a database table before its first write (once per catalog

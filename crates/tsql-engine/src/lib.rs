@@ -13,6 +13,7 @@
 //! `translate::expr`, names resolved by `translate::names`, streamed with types from
 //! `typing`), writes to `dml`/`merge`, DDL to `ddl`/`ddl_keys`/`ddl_databases`, which keep
 //! the metadata tables of `catalog` in step; `keys` raises duplicate-key errors;
+//! `bulk` runs INSERT BULK and a bulk client's rows;
 //! `transactions` nests BEGIN/COMMIT; `try_catch` runs TRY/CATCH blocks; `errors` maps
 //! SQLite failures to SQL Server's. Operators and literals are chosen by the operands'
 //! static types (`typing`, `translate::ops`): decimal and money are text in SQLite, so
@@ -20,7 +21,8 @@
 //!
 //! Storage: each database is a SQLite file attached under its name to every session's
 //! connection; `schema.table` is the SQLite table `"schema.table"`; `#temp` tables live in
-//! the connection's `temp` schema.
+//! the connection's `temp` schema. A heap is a rowid table; a table with a clustered key is
+//! a `WITHOUT ROWID` table keyed by it, in SQL Server's order (`storage`).
 
 pub mod sink;
 
@@ -32,6 +34,7 @@ pub mod typename;
 pub mod values;
 
 // engine-core's modules.
+pub mod bulk;
 pub mod catalog;
 mod databases;
 mod ddl;
@@ -39,20 +42,24 @@ mod ddl_databases;
 mod ddl_keys;
 mod dml;
 pub mod errors;
+mod explain;
 mod keys;
 mod merge;
 mod query_cache;
 mod results;
 mod session;
 mod session_functions;
+pub mod storage;
 mod transactions;
 mod translate;
 mod try_catch;
 mod typing;
 
+pub use bulk::{BulkFail, BulkRows};
+pub use catalog::dm::ClientInfo;
 pub use session::Session;
 pub use sink::{Abort, Done, EnvChange, Param, ResultSink};
-pub use tds_protocol::types::{ColumnMeta, SqlError, SqlType, Value};
+pub use tds_protocol::types::{ColumnMeta, SqlError, SqlType, Updateable, Value};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,6 +94,8 @@ pub struct Engine {
     next_descriptor: AtomicU64,
     /// Tables whose key triggers exist: (db, SQLite table, catalog generation).
     triggers_ready: Mutex<std::collections::HashSet<(String, String, u64)>>,
+    /// The open sessions (`sys.dm_exec_sessions`).
+    pub(crate) sessions: Arc<catalog::dm::Sessions>,
 }
 
 impl Drop for Engine {
@@ -139,6 +148,7 @@ impl Engine {
             cache: Mutex::new(catalog::Cache::default()),
             next_descriptor: AtomicU64::new(1),
             triggers_ready: Mutex::new(std::collections::HashSet::new()),
+            sessions: Arc::new(catalog::dm::Sessions::default()),
         };
         let master = DbEntry {
             name: "master".into(),
@@ -230,6 +240,18 @@ impl Engine {
         database: &str,
         spid: u16,
     ) -> Result<Session, SqlError> {
+        self.session_for(login, database, spid, ClientInfo::default())
+    }
+
+    /// [`Engine::session`] for a client that told who it is (`HOST_NAME()`, `APP_NAME()`,
+    /// `sys.dm_exec_sessions`, `sys.dm_exec_connections`).
+    pub fn session_for(
+        self: &Arc<Engine>,
+        login: &str,
+        database: &str,
+        spid: u16,
+        client: ClientInfo,
+    ) -> Result<Session, SqlError> {
         let db = self.database(database).ok_or_else(|| {
             SqlError::new(
                 4060,
@@ -239,6 +261,6 @@ impl Engine {
                 ),
             )
         })?;
-        Session::new(self.clone(), login, &db.name, spid)
+        Session::new(self.clone(), login, &db.name, spid, client)
     }
 }

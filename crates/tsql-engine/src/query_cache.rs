@@ -7,6 +7,7 @@ use tds_protocol::types::SqlType;
 
 use crate::session::{ended, Session};
 use crate::sink::{Abort, ResultSink};
+use crate::typing::ProjectionNulls;
 
 /// Translations kept per session before the cache is emptied.
 const QUERY_CACHE_SIZE: usize = 512;
@@ -18,6 +19,7 @@ pub struct CachedQuery {
     sql: String,
     types: Vec<Option<SqlType>>,
     named: Vec<bool>,
+    nulls: ProjectionNulls,
 }
 
 impl Session {
@@ -45,7 +47,13 @@ impl Session {
             return None;
         }
         let result = self
-            .stream(&cached.sql, &cached.types, &cached.named, out)
+            .stream_described(
+                &cached.sql,
+                &cached.types,
+                &cached.named,
+                &cached.nulls,
+                out,
+            )
             .and_then(|n| {
                 self.rowcount = n as i64;
                 self.done(out, Some(n))
@@ -60,6 +68,7 @@ impl Session {
         sql: &str,
         types: &[Option<SqlType>],
         named: &[bool],
+        nulls: &ProjectionNulls,
     ) {
         let Some(key) = self.cache_key.take() else {
             return;
@@ -73,6 +82,7 @@ impl Session {
             sql: sql.to_string(),
             types: types.to_vec(),
             named: named.to_vec(),
+            nulls: nulls.clone(),
         };
         self.query_cache.insert(key, Arc::new(entry));
     }

@@ -2,13 +2,14 @@
 //! `SELECT ... INTO`.
 
 use sqlparser::ast::{Query, SelectItem, SetExpr};
-use tds_protocol::types::{ColumnMeta, SqlError, SqlType, Value};
+use tds_protocol::types::{ColumnMeta, SqlError, SqlType, Updateable, Value};
 
 use crate::errors;
 use crate::session::{assignment_targets, is_unnamed, Res, Session, CANCEL_CHECK};
 use crate::sink::{Abort, ResultSink};
 use crate::translate::expr::Rewriter;
 use crate::translate::{self, Clustering};
+use crate::typing::ProjectionNulls;
 use crate::{typing, values};
 
 impl Session {
@@ -25,8 +26,10 @@ impl Session {
                 }
             }
         }
+        let for_clause = translate::forclause::top_level_column(&q);
         let types = typing::projection_types(&q, &typing::Scope::of_query(&q, &self.resolver()));
         let named = typing::projection_named(&q);
+        let nulls = typing::projection_nulls(&q, &self.resolver());
         let generation = self.engine.catalog_generation();
         {
             let r = self.resolver();
@@ -36,8 +39,11 @@ impl Session {
         if !assigns.is_empty() {
             return self.select_into_vars(&sql, &assigns, out);
         }
-        self.cache_query(generation, &sql, &types, &named);
-        let n = self.stream(&sql, &types, &named, out)?;
+        if let Some(column) = for_clause {
+            return self.stream_chunked(&sql, column, out);
+        }
+        self.cache_query(generation, &sql, &types, &named, &nulls);
+        let n = self.stream_described(&sql, &types, &named, &nulls, out)?;
         self.rowcount = n as i64;
         self.done(out, Some(n))
     }
@@ -85,13 +91,24 @@ impl Session {
         self.done(out, Some(count))
     }
 
-    /// The result columns' types where the column's origin or the T-SQL text tells them.
+    /// The result columns as COLMETADATA describes them, where the column's origin or the
+    /// T-SQL text tells them. A table's column (SQLite's origin sees through views and
+    /// subqueries) is described as that column: its type, identity, whether SQL Server lets
+    /// it be written; an expression as computed and read-only. `nulls` adds the NULLs the
+    /// query brings itself (outer joins, set operations).
     pub(crate) fn origin_metas(
         &self,
         stmt: &rusqlite::Statement<'_>,
         static_types: &[Option<SqlType>],
+        nulls: &ProjectionNulls,
     ) -> Vec<Option<ColumnMeta>> {
         let r = self.resolver();
+        // Positions the text tells must be SQLite's, else they tell nothing.
+        let unknown = ProjectionNulls::unknown();
+        let nulls = match nulls.len() {
+            Some(n) if n != stmt.column_count() => &unknown,
+            _ => nulls,
+        };
         let mut metas = Vec::new();
         for (i, col) in stmt.columns_with_metadata().enumerate() {
             let mut meta = None;
@@ -100,19 +117,22 @@ impl Session {
             {
                 if let Ok(Some(t)) = r.lookup(db, table) {
                     if let Some((_, c)) = t.column(origin) {
-                        meta = Some(ColumnMeta {
-                            name: col.name().to_string(),
-                            ty: c.ty,
-                            nullable: c.nullable,
-                            identity: c.identity,
-                            updatable: !t.is_view,
-                        });
+                        let nullable = nulls.nullable(i, Some(c.nullable));
+                        let mut m = ColumnMeta::table_column(col.name(), c.ty, nullable);
+                        // SQL Server assigns these: the client cannot write them.
+                        if c.identity || c.ty == SqlType::RowVersion {
+                            m.updateable = Updateable::ReadOnly;
+                        }
+                        m.identity = c.identity;
+                        meta = Some(m);
                     }
                 }
             }
             if meta.is_none() {
                 if let Some(Some(ty)) = static_types.get(i) {
-                    meta = Some(ColumnMeta::new(col.name(), *ty));
+                    let mut m = ColumnMeta::new(col.name(), *ty);
+                    m.nullable = nulls.nullable(i, None);
+                    meta = Some(m);
                 }
             }
             metas.push(meta);
@@ -149,7 +169,8 @@ impl Session {
                 .prepare(&translated.to_string())
                 .map_err(|e| errors::from_sqlite(&e))?;
             let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-            (names, self.origin_metas(&stmt, &types))
+            let metas = self.origin_metas(&stmt, &types, &ProjectionNulls::default());
+            (names, metas)
         };
         let named = typing::projection_named(&q);
         let mut cols = Vec::new();
@@ -179,6 +200,27 @@ impl Session {
         self.done(out, Some(n))
     }
 
+    /// A FOR JSON / FOR XML result as SQL Server sends it: one nvarchar(max) column of that
+    /// name, the text in rows of 2033 characters (no row when it is NULL).
+    fn stream_chunked(&mut self, sql: &str, column: &str, out: &mut dyn ResultSink) -> Res<()> {
+        let text = match self.scalar(sql)? {
+            rusqlite::types::Value::Text(t) => Some(t),
+            _ => None,
+        };
+        out.columns(&[ColumnMeta::new(column, SqlType::NVarChar(None))])?;
+        let mut n = 0u64;
+        for chunk in text
+            .as_deref()
+            .map(translate::forclause::chunks)
+            .unwrap_or_default()
+        {
+            out.row(&[Value::String(chunk)])?;
+            n += 1;
+        }
+        self.rowcount = n as i64;
+        self.done(out, Some(n))
+    }
+
     /// Runs a query and streams its rows; returns the row count.
     pub(crate) fn stream(
         &self,
@@ -187,12 +229,25 @@ impl Session {
         named: &[bool],
         out: &mut dyn ResultSink,
     ) -> Res<u64> {
+        let nulls = ProjectionNulls::default();
+        self.stream_described(sql, static_types, named, &nulls, out)
+    }
+
+    /// [`Session::stream`], told by the query's text which columns can be NULL.
+    pub(crate) fn stream_described(
+        &self,
+        sql: &str,
+        static_types: &[Option<SqlType>],
+        named: &[bool],
+        nulls: &ProjectionNulls,
+        out: &mut dyn ResultSink,
+    ) -> Res<u64> {
         let mut stmt = self
             .conn
             .prepare_cached(sql)
             .map_err(|e| errors::from_sqlite(&e))?;
         self.bind(&mut stmt)?;
-        let metas = self.origin_metas(&stmt, static_types);
+        let metas = self.origin_metas(&stmt, static_types, nulls);
         let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
         let mut rows = stmt.raw_query();
         let first = rows.next().map_err(|e| errors::from_sqlite(&e))?;
@@ -205,7 +260,9 @@ impl Session {
                         .as_ref()
                         .and_then(|row| row.get_ref(i).ok())
                         .map_or(SqlType::Int, typing::from_value);
-                    ColumnMeta::new(names[i].clone(), ty)
+                    let mut m = ColumnMeta::new(names[i].clone(), ty);
+                    m.nullable = nulls.nullable(i, None);
+                    m
                 })
             })
             .enumerate()

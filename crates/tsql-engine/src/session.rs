@@ -84,6 +84,20 @@ pub struct Session {
     pub(crate) query_cache: HashMap<String, Arc<CachedQuery>>,
     /// The text of the running batch when it is a lone SELECT (a cache candidate).
     pub(crate) cache_key: Option<String>,
+    /// What the client said about itself at login.
+    client: crate::ClientInfo,
+    /// This session's entry in the engine's list of sessions.
+    registry_key: u64,
+    /// The target of the `INSERT BULK` just run, for the BulkLoad message that follows.
+    pub(crate) bulk: Option<crate::bulk::BulkTarget>,
+    /// `SET FMTONLY ON`: queries return their columns and no rows.
+    pub(crate) fmtonly: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.engine.sessions.remove(self.registry_key);
+    }
 }
 
 impl Session {
@@ -92,10 +106,22 @@ impl Session {
         login: &str,
         db: &str,
         spid: u16,
+        client: crate::ClientInfo,
     ) -> Result<Session, SqlError> {
         let attached = engine.databases_list();
         let db_generation = engine.db_generation.load(Ordering::SeqCst);
         let conn = databases::connect(&attached)?;
+        let registry_key = engine.sessions.add(crate::catalog::dm::SessionRow {
+            spid,
+            login: login.to_string(),
+            client: client.clone(),
+            login_time: crate::functions::dates::datetime_now(),
+            database_id: engine.database(db).map_or(0, |d| d.id),
+        });
+        if let Err(e) = crate::catalog::dm::register(&conn, engine.sessions.clone(), registry_key) {
+            engine.sessions.remove(registry_key);
+            return Err(e);
+        }
         Ok(Session {
             engine,
             conn,
@@ -120,6 +146,10 @@ impl Session {
             ddl_in_tran: false,
             query_cache: HashMap::new(),
             cache_key: None,
+            client,
+            registry_key,
+            bulk: None,
+            fmtonly: false,
         })
     }
 
@@ -134,6 +164,11 @@ impl Session {
     ) -> Result<(), Abort> {
         if let Err(e) = self.refresh_databases() {
             return report(out, e);
+        }
+        // A bulk load must follow its INSERT BULK at once.
+        self.bulk = None;
+        if let Some(parsed) = crate::bulk::statement::parse(sql) {
+            return self.insert_bulk(parsed, out);
         }
         self.vars.clear();
         for p in params.iter() {
@@ -253,6 +288,7 @@ impl Session {
             login: &self.login,
             vars: &self.vars,
             caught: self.caught.as_ref(),
+            client: &self.client,
         }
     }
 
@@ -296,6 +332,7 @@ impl Session {
                 (_, SetExpr::Select(sel)) if sel.into.is_some() => {
                     self.select_into(q, clustering, out)
                 }
+                _ if self.fmtonly => self.query(q, &mut crate::sink::ColumnsOnly(out)),
                 _ => self.query(q, out),
             },
             Statement::Insert(_)
@@ -575,6 +612,12 @@ impl Session {
         match words.get(1).map(String::as_str) {
             Some("NOCOUNT") => self.nocount = on,
             Some("XACT_ABORT") => self.xact_abort = on,
+            Some("FMTONLY") => {
+                // No DONE, as SQL Server sends none for it: FreeTDS' bcp reads the columns of
+                // `SET FMTONLY ON select * from t SET FMTONLY OFF` from the last result.
+                self.fmtonly = on;
+                return Ok(());
+            }
             Some("LOCK_TIMEOUT") => {
                 let ms = words.get(2).and_then(|w| w.parse().ok());
                 self.set_lock_timeout(ms.ok_or_else(|| errors::syntax_near("LOCK_TIMEOUT"))?)?;
@@ -655,6 +698,9 @@ impl Session {
             .database(name)
             .ok_or_else(|| errors::unknown_database(name))?;
         let old = std::mem::replace(&mut self.db, entry.name.clone());
+        self.engine
+            .sessions
+            .set_database(self.registry_key, entry.id);
         out.env_change(&EnvChange::Database {
             old,
             new: entry.name.clone(),

@@ -77,3 +77,31 @@ pub struct Param {
     /// An OUTPUT parameter: the engine writes its final value back into `value`.
     pub output: bool,
 }
+
+/// Passes everything on but rows: `SET FMTONLY ON`, under which a query describes its
+/// result (COLMETADATA) and returns no row (FreeTDS' bcp asks for a table's columns so).
+pub(crate) struct ColumnsOnly<'a>(pub &'a mut dyn ResultSink);
+
+impl ResultSink for ColumnsOnly<'_> {
+    fn columns(&mut self, columns: &[ColumnMeta]) -> Result<(), Abort> {
+        self.0.columns(columns)
+    }
+    fn row(&mut self, _values: &[Value]) -> Result<(), Abort> {
+        Ok(())
+    }
+    fn done(&mut self, done: Done) -> Result<(), Abort> {
+        self.0.done(Done {
+            rowcount: done.rowcount.map(|_| 0),
+            ..done
+        })
+    }
+    fn message(&mut self, message: &SqlError, is_error: bool) -> Result<(), Abort> {
+        self.0.message(message, is_error)
+    }
+    fn env_change(&mut self, change: &EnvChange) -> Result<(), Abort> {
+        self.0.env_change(change)
+    }
+    fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+}

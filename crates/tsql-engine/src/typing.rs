@@ -3,7 +3,8 @@
 //! Plain column references get their table's declared type (found through SQLite's column
 //! origin, which sees through views and subqueries); other expressions are typed
 //! statically from the T-SQL text (literals, CAST targets, known built-ins); what remains is
-//! typed from the first row's SQLite values.
+//! typed from the first row's SQLite values. Whether a column can be NULL is told by the
+//! text too (`nulls`: outer joins, set operations, literals).
 
 use rusqlite::types::ValueRef;
 use sqlparser::ast::{
@@ -12,8 +13,10 @@ use sqlparser::ast::{
 use tds_protocol::types::SqlType;
 
 pub mod decimal;
+mod nulls;
 mod scope;
 
+pub use nulls::{projection_nulls, ProjectionNulls};
 pub use scope::Scope;
 
 use crate::translate::expr::args_of;
@@ -188,6 +191,20 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
             }
         }
         "FORMAT" => SqlType::NVarChar(Some(4000)),
+        "JSON_VALUE" => SqlType::NVarChar(Some(4000)),
+        "JSON_QUERY" | "JSON_MODIFY" => SqlType::NVarChar(None),
+        "ISJSON" | "JSON_PATH_EXISTS" | "COLUMNPROPERTY" => SqlType::Int,
+        "PARSENAME" => SqlType::NVarChar(Some(128)),
+        "HASHBYTES" => SqlType::VarBinary(Some(8000)),
+        "DATABASEPROPERTYEX" => SqlType::SqlVariant,
+        "CHOOSE" => {
+            let mut types = args.iter().skip(1).filter_map(|a| static_type_in(a, scope));
+            let mut t = types.next()?;
+            for u in types {
+                t = wider(t, u);
+            }
+            t
+        }
         "SQL_VARIANT_PROPERTY" => SqlType::SqlVariant,
         "ISNULL" | "COALESCE" | "IIF" | "NULLIF" => {
             let mut types = args.iter().filter_map(|a| static_type_in(a, scope));
@@ -336,6 +353,13 @@ pub fn static_type_in(e: &Expr, scope: &Scope) -> Option<SqlType> {
             t
         }
         Expr::Function(f) => function_type(f, scope),
+        // FOR JSON and FOR XML subqueries are one text value (FOR XML ..., TYPE is xml).
+        Expr::Subquery(q) => match &q.for_clause {
+            Some(sqlparser::ast::ForClause::Json { .. }) => Some(SqlType::NVarChar(None)),
+            Some(sqlparser::ast::ForClause::Xml { r#type: true, .. }) => Some(SqlType::Xml),
+            Some(sqlparser::ast::ForClause::Xml { .. }) => Some(SqlType::NVarChar(None)),
+            _ => None,
+        },
         Expr::Substring { expr, .. } => Some(
             static_type(expr)
                 .filter(is_character)
@@ -378,11 +402,26 @@ pub fn projection_types(q: &Query, scope: &Scope) -> Vec<Option<SqlType>> {
             SetExpr::Select(s) => {
                 let mut out = Vec::new();
                 for item in &s.projection {
-                    match item {
+                    let expanded = match item {
                         SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                            out.push(static_type_in(e, scope))
+                            out.push(static_type_in(e, scope));
+                            continue;
                         }
-                        _ => return Vec::new(),
+                        SelectItem::Wildcard(_) => scope.wildcard_types(None),
+                        SelectItem::QualifiedWildcard(
+                            sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => n.0.last().and_then(|p| match p {
+                            sqlparser::ast::ObjectNamePart::Identifier(i) => {
+                                scope.wildcard_types(Some(&i.value))
+                            }
+                            _ => None,
+                        }),
+                        _ => None,
+                    };
+                    match expanded {
+                        Some(types) => out.extend(types),
+                        None => return Vec::new(),
                     }
                 }
                 return out;

@@ -8,38 +8,49 @@
 use std::io;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread;
+use std::time::Instant;
 
 use tds_protocol::batch::SqlBatch;
 use tds_protocol::login7::{Login7, FEATURE_FEDAUTH};
 use tds_protocol::packet::{
-    PacketType, STATUS_RESET_CONNECTION, STATUS_RESET_CONNECTION_SKIP_TRAN,
+    PacketHeader, PacketType, STATUS_IGNORE, STATUS_RESET_CONNECTION,
+    STATUS_RESET_CONNECTION_SKIP_TRAN,
 };
 use tds_protocol::rpc::RpcRequest;
 use tds_protocol::tm::{TmRequest, TransactionManager};
 use tds_protocol::tokens::EnvChangeToken;
-use tsql_engine::{Abort, ResultSink, SqlError};
+use tsql_engine::{Abort, BulkFail, Done, ResultSink, SqlError};
 
+use super::bulk::{BulkPacket, BulkStream};
 use super::handshake::{handshake, Handshake};
-use super::io::{read_message, ConnError, Message, Output};
+use super::io::{
+    read_header, read_message_after, read_next_header, read_payload, ConnError, Message, Output,
+};
 use super::login::{self, LoginAck};
 use super::procs::{self, PreparedStatements};
 use super::sink::{send_attention_ack, TokenSink};
+use super::statement_log::{batch_text, rpc_text};
 use super::transport::{ReadHalf, WriteHalf};
 use super::{AttentionAck, ServerConfig};
 use crate::backend::{Backend, LoginRequest};
 
 /// What the reader thread hands the worker.
-enum Incoming {
+pub(super) enum Incoming {
     Request(Message),
+    /// One packet of a BulkLoad message: those are passed on as they come, not gathered.
+    BulkPacket(BulkPacket),
     /// An attention arrived (the cancel flag is already set).
     Attention,
     /// The client closed the connection.
     Closed,
     Failed(ConnError),
 }
+
+/// Messages (or bulk load packets) the reader thread may read ahead of the worker.
+const READ_AHEAD: usize = 16;
 
 /// Serves one connection to its end. `Err` says why it ended abnormally.
 pub fn serve<B: Backend>(
@@ -49,6 +60,7 @@ pub fn serve<B: Backend>(
     config: &ServerConfig,
 ) -> Result<(), ConnError> {
     stream.set_nodelay(true)?;
+    let (peer, local) = (stream.peer_addr().ok(), stream.local_addr().ok());
     let Some(Handshake {
         reader,
         mut out,
@@ -60,6 +72,8 @@ pub fn serve<B: Backend>(
         return Ok(());
     };
     let mut request = login::login_request(&login_msg, spid);
+    request.client_address = peer;
+    request.local_address = local;
     let Some(session) = log_in(
         backend,
         config,
@@ -73,7 +87,8 @@ pub fn serve<B: Backend>(
     };
 
     let cancel = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = mpsc::channel();
+    // Bounded, so that a bulk load's packets wait on the socket, not in memory.
+    let (tx, rx) = mpsc::sync_channel(READ_AHEAD);
     let reader_cancel = Arc::clone(&cancel);
     let reader_thread = thread::Builder::new()
         .name(format!("tds-reader-{spid}"))
@@ -112,7 +127,21 @@ fn log_in<B: Backend>(
     out: &mut Output<WriteHalf>,
 ) -> Result<Option<B::Session>, ConnError> {
     let mut bytes = Vec::new();
-    let session = match authenticate(backend, config, request, login_msg) {
+    let outcome = authenticate(backend, config, request, login_msg);
+    if let Some(log) = &config.statement_log {
+        let (database, error) = match &outcome {
+            Ok(session) => (backend.database(session), None),
+            Err(failure) => (request.database.clone(), Some(failure.error.number)),
+        };
+        log.login(
+            request.spid,
+            &request.user,
+            &database,
+            &request.library_name,
+            error,
+        );
+    }
+    let session = match outcome {
         Ok(session) => {
             let route = config.login.route.as_ref();
             login::write_login_ack(
@@ -193,15 +222,26 @@ fn authenticate<B: Backend>(
     })
 }
 
-/// The reader thread: whole messages to the worker, attentions to the cancel flag too.
-fn read_requests(mut reader: ReadHalf, tx: Sender<Incoming>, cancel: &AtomicBool) {
+/// The reader thread: whole messages to the worker (a BulkLoad message packet by packet),
+/// attentions to the cancel flag too.
+fn read_requests(mut reader: ReadHalf, tx: SyncSender<Incoming>, cancel: &AtomicBool) {
     loop {
-        let incoming = match read_message(&mut reader) {
-            Ok(Some(msg)) if msg.ty == PacketType::Attention => {
-                cancel.store(true, Ordering::SeqCst);
-                Incoming::Attention
+        let incoming = match read_header(&mut reader, true) {
+            Ok(Some(first)) if first.ty == PacketType::BulkLoad => {
+                match pass_bulk_packets(&mut reader, first, &tx) {
+                    Ok(true) => continue,
+                    Ok(false) => return,
+                    Err(e) => Incoming::Failed(e),
+                }
             }
-            Ok(Some(msg)) => Incoming::Request(msg),
+            Ok(Some(first)) => match read_message_after(first, &mut reader) {
+                Ok(msg) if msg.ty == PacketType::Attention => {
+                    cancel.store(true, Ordering::SeqCst);
+                    Incoming::Attention
+                }
+                Ok(msg) => Incoming::Request(msg),
+                Err(e) => Incoming::Failed(e),
+            },
             Ok(None) => Incoming::Closed,
             Err(e) => Incoming::Failed(e),
         };
@@ -209,6 +249,30 @@ fn read_requests(mut reader: ReadHalf, tx: Sender<Incoming>, cancel: &AtomicBool
         if tx.send(incoming).is_err() || last {
             return;
         }
+    }
+}
+
+/// Hands a BulkLoad message's packets to the worker as they come; `Ok(false)` when the
+/// worker has gone.
+fn pass_bulk_packets(
+    reader: &mut ReadHalf,
+    first: PacketHeader,
+    tx: &SyncSender<Incoming>,
+) -> Result<bool, ConnError> {
+    let mut header = first;
+    loop {
+        let packet = BulkPacket {
+            payload: read_payload(reader, &header)?,
+            last: header.is_eom(),
+            ignored: header.status & STATUS_IGNORE != 0,
+        };
+        if tx.send(Incoming::BulkPacket(packet)).is_err() {
+            return Ok(false);
+        }
+        if header.is_eom() {
+            return Ok(true);
+        }
+        header = read_next_header(reader, PacketType::BulkLoad)?;
     }
 }
 
@@ -231,9 +295,10 @@ struct Connection<'a, B: Backend> {
 
 impl<B: Backend> Connection<'_, B> {
     fn run(&mut self, rx: Receiver<Incoming>) -> Result<(), ConnError> {
-        for incoming in rx {
+        while let Ok(incoming) = rx.recv() {
             match incoming {
                 Incoming::Request(msg) => self.handle(msg)?,
+                Incoming::BulkPacket(first) => self.bulk_load(first, &rx)?,
                 Incoming::Attention => self.attention()?,
                 Incoming::Closed => return Ok(()),
                 Incoming::Failed(e) => return Err(e),
@@ -266,6 +331,7 @@ impl<B: Backend> Connection<'_, B> {
             answered_attentions,
         } = self;
         let cancel: &AtomicBool = cancel;
+        let started = Instant::now();
         let mut sink = TokenSink::new(out, cancel, &config.server_name);
         if msg.ignored {
             // The client abandoned the request while sending it (MS-TDS 2.2.1.7): a lone
@@ -280,15 +346,23 @@ impl<B: Backend> Connection<'_, B> {
             }
             end_response(sink.send_env_change(&EnvChangeToken::ResetConnectionAck))?;
         }
+        // What the statement log says of this request, when it is on.
+        let mut logged: Option<(&str, String)> = None;
         let result = match msg.ty {
             PacketType::SqlBatch => {
                 let batch = SqlBatch::decode(&msg.payload)
                     .map_err(|e| ConnError::Protocol(format!("malformed SQLBatch: {e}")))?;
+                if config.statement_log.is_some() {
+                    logged = Some(("batch", batch_text(&batch.text)));
+                }
                 backend.execute(session, &batch.text, &mut [], &mut sink)
             }
             PacketType::Rpc => {
                 let request = RpcRequest::decode(&msg.payload)
                     .map_err(|e| ConnError::Protocol(format!("malformed RPC: {e}")))?;
+                if config.statement_log.is_some() {
+                    logged = Some(("rpc", rpc_text(&request)));
+                }
                 request.calls.iter().try_for_each(|call| {
                     procs::run_call(*backend, session, prepared, call, &mut sink)
                 })
@@ -297,6 +371,9 @@ impl<B: Backend> Connection<'_, B> {
                 let request = TransactionManager::decode(&msg.payload).map_err(|e| {
                     ConnError::Protocol(format!("malformed transaction manager request: {e}"))
                 })?;
+                if config.statement_log.is_some() {
+                    logged = Some(("transaction", format!("{:?}", request.request)));
+                }
                 transaction(*backend, session, &request.request, &mut sink)
             }
             other => {
@@ -305,24 +382,90 @@ impl<B: Backend> Connection<'_, B> {
                 )))
             }
         };
-        let attention = match result {
-            Ok(()) => cancel.swap(false, Ordering::SeqCst),
-            Err(Abort::Cancelled) => {
-                cancel.store(false, Ordering::SeqCst);
-                true
-            }
-            Err(Abort::Io(e)) => return Err(ConnError::Io(e)),
-        };
-        if !attention {
-            return end_response(sink.end());
+        if let (Some(log), Some((kind, what))) = (&config.statement_log, &logged) {
+            log.request(
+                login.spid,
+                kind,
+                started.elapsed(),
+                sink.first_error(),
+                what,
+            );
         }
-        *answered_attentions += 1;
-        if *ack_in_response {
-            end_response(sink.end_with_attention_ack())
+        end_request(result, sink, cancel, *ack_in_response, answered_attentions)
+    }
+
+    /// A BulkLoad message (after INSERT BULK): its rows go to the backend as they are
+    /// decoded; whatever happens, the whole message is read before it is answered.
+    fn bulk_load(&mut self, first: BulkPacket, rx: &Receiver<Incoming>) -> Result<(), ConnError> {
+        let started = Instant::now();
+        let cancel: &AtomicBool = &self.cancel;
+        let mut sink = TokenSink::new(&mut self.out, cancel, &self.config.server_name);
+        let mut stream = BulkStream::new(first, rx);
+        let result = if stream.ignored {
+            Ok(())
         } else {
-            end_response(sink.end())?;
-            send_attention_ack(out).map_err(ConnError::Io)
+            match stream.columns() {
+                Ok(columns) => {
+                    self.backend
+                        .bulk_load(&mut self.session, &columns, &mut stream, &mut sink)
+                }
+                Err(BulkFail::Sql(e)) => sink.send_message(&e, true).and_then(|_| {
+                    sink.done(Done {
+                        rowcount: None,
+                        error: true,
+                    })
+                }),
+                Err(BulkFail::Abort(a)) => Err(a),
+            }
+        };
+        stream.drain();
+        if let Some(e) = stream.broken.take() {
+            return Err(e);
         }
+        if let Some(log) = &self.config.statement_log {
+            let error = sink.first_error();
+            log.request(
+                self.login.spid,
+                "bulk",
+                started.elapsed(),
+                error,
+                "BulkLoad rows",
+            );
+        }
+        end_request(
+            result,
+            sink,
+            cancel,
+            self.ack_in_response,
+            &mut self.answered_attentions,
+        )
+    }
+}
+
+/// Ends a request's response, acknowledging an attention that arrived while it ran.
+fn end_request<W: std::io::Write>(
+    result: Result<(), Abort>,
+    sink: TokenSink<'_, W>,
+    cancel: &AtomicBool,
+    ack_in_response: bool,
+    answered_attentions: &mut usize,
+) -> Result<(), ConnError> {
+    let attention = match result {
+        Ok(()) => cancel.swap(false, Ordering::SeqCst),
+        Err(Abort::Cancelled) => {
+            cancel.store(false, Ordering::SeqCst);
+            true
+        }
+        Err(Abort::Io(e)) => return Err(ConnError::Io(e)),
+    };
+    if !attention {
+        return end_response(sink.end());
+    }
+    *answered_attentions += 1;
+    if ack_in_response {
+        end_response(sink.end_with_attention_ack())
+    } else {
+        end_response(sink.end_then_attention_ack())
     }
 }
 

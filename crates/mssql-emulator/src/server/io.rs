@@ -52,9 +52,17 @@ pub struct Message {
 /// Reads the next whole message. `Ok(None)` when the peer closed the connection cleanly
 /// between messages; a message cut short or packets of mixed types are protocol errors.
 pub fn read_message(stream: &mut impl Read) -> Result<Option<Message>, ConnError> {
-    let Some(first) = read_header(stream, true)? else {
-        return Ok(None);
-    };
+    match read_header(stream, true)? {
+        Some(first) => read_message_after(first, stream).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads the rest of a message whose first header was `first`.
+pub fn read_message_after(
+    first: PacketHeader,
+    stream: &mut impl Read,
+) -> Result<Message, ConnError> {
     let mut payload = Vec::new();
     let mut header = first;
     let mut ignored = false;
@@ -70,27 +78,43 @@ pub fn read_message(stream: &mut impl Read) -> Result<Option<Message>, ConnError
         read_exact(stream, &mut payload[start..])?;
         ignored |= header.status & STATUS_IGNORE != 0;
         if header.is_eom() {
-            return Ok(Some(Message {
+            return Ok(Message {
                 ty: first.ty,
                 status: first.status,
                 payload,
                 ignored,
-            }));
+            });
         }
-        header = read_header(stream, false)?.ok_or_else(|| {
-            ConnError::Protocol("connection closed in the middle of a message".into())
-        })?;
-        if header.ty != first.ty {
-            return Err(ConnError::Protocol(format!(
-                "packet of type {:?} inside a message of type {:?}",
-                header.ty, first.ty
-            )));
-        }
+        header = read_next_header(stream, first.ty)?;
     }
 }
 
+/// The header of a message's next packet, which must be of the message's type.
+pub fn read_next_header(stream: &mut impl Read, ty: PacketType) -> Result<PacketHeader, ConnError> {
+    let header = read_header(stream, false)?.ok_or_else(|| {
+        ConnError::Protocol("connection closed in the middle of a message".into())
+    })?;
+    if header.ty != ty {
+        return Err(ConnError::Protocol(format!(
+            "packet of type {:?} inside a message of type {:?}",
+            header.ty, ty
+        )));
+    }
+    Ok(header)
+}
+
+/// A packet's payload, after its header.
+pub fn read_payload(stream: &mut impl Read, header: &PacketHeader) -> Result<Vec<u8>, ConnError> {
+    let mut payload = vec![0; header.payload_len()];
+    read_exact(stream, &mut payload)?;
+    Ok(payload)
+}
+
 /// Reads a header; at a message boundary (`may_end`) a clean EOF is `None`.
-fn read_header(stream: &mut impl Read, may_end: bool) -> Result<Option<PacketHeader>, ConnError> {
+pub fn read_header(
+    stream: &mut impl Read,
+    may_end: bool,
+) -> Result<Option<PacketHeader>, ConnError> {
     let mut bytes = [0u8; HEADER_LEN];
     let mut got = 0;
     while got < HEADER_LEN {

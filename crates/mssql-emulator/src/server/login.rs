@@ -46,6 +46,8 @@ pub fn login_request(login: &Login7, spid: u16) -> LoginRequest {
         language: login.language.clone(),
         spid,
         preauthenticated: false,
+        client_address: None,
+        local_address: None,
     }
 }
 

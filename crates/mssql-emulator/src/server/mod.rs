@@ -4,7 +4,9 @@
 //! - `listener`: accepting, stopping, one thread per connection.
 //! - `connection`: the per-connection state machine.
 //! - `login`, `procs`, `decl`: the login response, RPC calls, parameter declarations.
+//! - `bulk`: a BulkLoad message's rows, decoded as its packets arrive.
 //! - `sink`: the engine's output as tokens; `io`: packets on the socket.
+//! - `statement_log`: `--log-statements`, a line per request (and login), no secrets.
 //! - `handshake`: PRELOGIN, the encryption it settles, LOGIN7; `policy`: what the server
 //!   does with a login besides checking it (fed-auth tokens, routing, injected failures).
 //! - `tls` (certificates and rustls settings), `tls_handshake` (the handshake inside
@@ -13,6 +15,7 @@
 
 use std::sync::Arc;
 
+mod bulk;
 mod connection;
 mod decl;
 mod handshake;
@@ -22,6 +25,7 @@ mod login;
 mod policy;
 mod procs;
 mod sink;
+mod statement_log;
 mod tls;
 mod tls_handshake;
 mod transport;
@@ -32,6 +36,7 @@ pub use login::{PROG_NAME, SERVER_VERSION};
 pub use policy::{
     injectable_error, AcceptedTokens, InjectedFailures, LoginPolicy, INJECTABLE_ERRORS,
 };
+pub use statement_log::StatementLog;
 pub use tds_protocol::prelogin::ServerEncryption;
 pub use tls::TlsSetup;
 
@@ -111,6 +116,8 @@ pub struct ServerConfig {
     pub attention_ack: AttentionAck,
     /// Fed-auth tokens, routing, injected failures, and the count of logins.
     pub login: Arc<LoginPolicy>,
+    /// A line per request and login, when set.
+    pub statement_log: Option<StatementLog>,
 }
 
 impl Default for ServerConfig {
@@ -121,6 +128,7 @@ impl Default for ServerConfig {
             tls: None,
             attention_ack: AttentionAck::ByClient,
             login: Arc::default(),
+            statement_log: None,
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct TokenSink<'a, W: Write> {
     row_failed: bool,
     /// An error (class > 10) was sent since the last [`TokenSink::take_error`].
     saw_error: bool,
+    /// The number of the response's first error (class > 10), for the statement log.
+    first_error: Option<i32>,
     pending: Option<PendingDone>,
     scratch: Vec<u8>,
 }
@@ -51,6 +53,7 @@ impl<'a, W: Write> TokenSink<'a, W> {
             had_columns: false,
             row_failed: false,
             saw_error: false,
+            first_error: None,
             pending: None,
             scratch: Vec::with_capacity(8192),
         }
@@ -66,10 +69,16 @@ impl<'a, W: Write> TokenSink<'a, W> {
         std::mem::take(&mut self.saw_error)
     }
 
+    /// The number of the first error (class > 10) this response sent.
+    pub fn first_error(&self) -> Option<i32> {
+        self.first_error
+    }
+
     /// Sends an ERROR (`is_error`) or INFO token of the server's own.
     pub fn send_message(&mut self, msg: &SqlError, is_error: bool) -> Result<(), Abort> {
         if is_error && msg.class > 10 {
             self.saw_error = true;
+            self.first_error.get_or_insert(msg.number);
         }
         self.scratch.clear();
         tokens::message(&mut self.scratch, msg, is_error, self.server_name);
@@ -133,7 +142,12 @@ impl<'a, W: Write> TokenSink<'a, W> {
     /// Ends the response message: the held-back DONE goes out last, without DONE_MORE, or a
     /// plain DONE if the request produced none (a cancelled request's response may end
     /// here in the middle of a result set: the client discards it anyway).
-    pub fn end(mut self) -> Result<(), Abort> {
+    pub fn end(self) -> Result<(), Abort> {
+        self.end_message().map(|_| ())
+    }
+
+    /// [`TokenSink::end`], handing back the output for what follows the message.
+    fn end_message(mut self) -> Result<&'a mut Output<W>, Abort> {
         let last = self.pending.take().unwrap_or(PendingDone {
             kind: DoneKind::Done,
             status: 0,
@@ -150,6 +164,13 @@ impl<'a, W: Write> TokenSink<'a, W> {
         );
         self.out.write(&self.scratch)?;
         self.out.end_message()?;
+        Ok(self.out)
+    }
+
+    /// Ends the response message, then acknowledges an attention in a message of its own.
+    pub fn end_then_attention_ack(self) -> Result<(), Abort> {
+        let out = self.end_message()?;
+        send_attention_ack(out)?;
         Ok(())
     }
 

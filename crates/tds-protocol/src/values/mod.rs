@@ -10,15 +10,19 @@
 //! [`decode_value`]: the latter assume the nullable form SQL Server itself writes.
 //!
 //! Submodules: [`type_id`] (the type bytes), `typeinfo` (TYPE_INFO), `encode` (values, server
-//! to client), `decode` (values, client to server), `convert` (coercing an engine value to its
-//! column type), `temporal` (date and time arithmetic), `variant` (sql_variant), `wire`
+//! to client), [`frame`] (where a value's bytes start and end, rows and parameters alike),
+//! `value_ref` ([`ValueRef`]: a value borrowing its bytes, the one decoder of a value's
+//! bytes), `decode` (owned values, client to server), `convert` (coercing an engine value to
+//! its column type), `temporal` (date and time arithmetic), `variant` (sql_variant), `wire`
 //! (bounds-checked reading).
 
 mod convert;
 mod decode;
 mod encode;
+pub mod frame;
 mod temporal;
 mod typeinfo;
+mod value_ref;
 mod variant;
 mod wire;
 
@@ -30,10 +34,14 @@ mod tests_decode;
 mod tests_roundtrip;
 
 pub use convert::{parse_guid, rescale};
+pub(crate) use decode::decode_payload;
 pub use decode::read_value;
 pub use encode::PLP_CHUNK;
+pub(crate) use temporal::time_len;
 pub use temporal::{DAYS_TO_1900, MAX_DATE_DAYS, TICKS_PER_DAY};
+pub(crate) use typeinfo::decimal_len;
 pub use typeinfo::{encode_type_info_with_table, TypeInfo};
+pub use value_ref::ValueRef;
 
 use crate::types::{SqlType, Value};
 use crate::Result;

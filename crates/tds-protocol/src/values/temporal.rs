@@ -54,17 +54,23 @@ pub(crate) fn write_time(time: Time, scale: u8, out: &mut Vec<u8>) -> Result<()>
     Ok(())
 }
 
-/// Reads a 3-5 byte time of `scale` back into 100-ns ticks.
-pub(crate) fn read_time(bytes: &[u8], scale: u8) -> Result<Time> {
+/// Reads a 3-5 byte time of `scale`: its units of 10^-scale s since midnight, below 24:00.
+pub(crate) fn read_time_units(bytes: &[u8], scale: u8) -> Result<u64> {
     check_scale(scale)?;
     if !(3..=5).contains(&bytes.len()) {
         return Err(err(format!("time value of {} bytes", bytes.len())));
     }
-    let ticks = le_uint(bytes)
+    let units = le_uint(bytes);
+    units
         .checked_mul(scale_unit(scale))
         .filter(|&t| t < TICKS_PER_DAY)
         .ok_or_else(|| err("time value is 24:00 or later"))?;
-    Ok(Time(ticks))
+    Ok(units)
+}
+
+/// A checked `time(scale)` value's units as 100-ns ticks.
+pub(crate) fn units_to_time(units: u64, scale: u8) -> Time {
+    Time(units * scale_unit(scale))
 }
 
 pub(crate) fn write_date(date: Date, out: &mut Vec<u8>) -> Result<()> {

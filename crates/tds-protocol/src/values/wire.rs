@@ -10,8 +10,8 @@ pub(crate) fn err(message: impl Into<String>) -> ProtocolError {
 /// Takes the next `n` bytes of `input`, or fails naming `what` was cut short.
 pub(crate) fn take<'a>(input: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8]> {
     if input.len() < n {
-        return Err(err(format!(
-            "truncated {what}: need {n} bytes, {} left",
+        return Err(ProtocolError::truncated(format_args!(
+            "{what}: need {n} bytes, {} left",
             input.len()
         )));
     }
@@ -38,10 +38,6 @@ pub(crate) fn read_u16(input: &mut &[u8], what: &str) -> Result<u16> {
 
 pub(crate) fn read_u32(input: &mut &[u8], what: &str) -> Result<u32> {
     Ok(u32::from_le_bytes(take_array(input, what)?))
-}
-
-pub(crate) fn read_u64(input: &mut &[u8], what: &str) -> Result<u64> {
-    Ok(u64::from_le_bytes(take_array(input, what)?))
 }
 
 /// A little-endian unsigned integer of up to 8 bytes (the 3-5 byte times, 3-byte dates).

@@ -1,6 +1,7 @@
 //! The catalog: metadata tables in each database file, the views over them, and the
 //! in-memory table descriptions the translator and result typing look up.
 
+pub mod dm;
 pub mod record;
 pub mod schema;
 pub mod size;
@@ -13,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tds_protocol::types::{SqlError, SqlType};
 
 use crate::errors;
+use crate::storage::Storage;
 
 /// An identity column's definition.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +48,8 @@ pub struct TableMeta {
     pub is_view: bool,
     pub columns: Vec<ColumnInfo>,
     pub identity: Option<Identity>,
+    /// How SQLite keeps its rows (rowid table, or keyed by the clustered key).
+    pub storage: Storage,
 }
 
 impl TableMeta {
@@ -235,6 +239,11 @@ pub fn load_table(
         )
         .optional()
         .map_err(|e| errors::internal(&e))?;
+    let storage = if kind == "V" {
+        Storage::Rowid
+    } else {
+        crate::storage::of_sqlite(conn, attach, &sqlite_name)?
+    };
     Ok(Some(TableMeta {
         object_id,
         db: attach.to_string(),
@@ -244,11 +253,15 @@ pub fn load_table(
         is_view: kind == "V",
         columns,
         identity,
+        storage,
     }))
 }
 
 /// The description of a metadata table (for typing cells of catalog views).
 pub fn base_table(sqlite_name: &str) -> Option<TableMeta> {
+    if let Some(t) = dm::base_table(sqlite_name) {
+        return Some(t);
+    }
     let t = schema::BASE_TABLES
         .iter()
         .find(|t| t.name.eq_ignore_ascii_case(sqlite_name))?;
@@ -271,6 +284,7 @@ pub fn base_table(sqlite_name: &str) -> Option<TableMeta> {
             })
             .collect(),
         identity: None,
+        storage: Storage::Rowid,
     })
 }
 
@@ -281,6 +295,11 @@ pub fn is_system_schema(schema: &str) -> bool {
 
 /// The catalog view `schema.name`, spelled as it is stored, if there is one.
 pub fn system_view(schema: &str, name: &str) -> Option<String> {
+    if schema.eq_ignore_ascii_case("sys") {
+        if let Some(v) = dm::server_view(name) {
+            return Some(v);
+        }
+    }
     if schema.eq_ignore_ascii_case("sys") && name.eq_ignore_ascii_case("databases") {
         return Some("sys.databases".into());
     }

@@ -228,6 +228,13 @@ pub const DBTS: BaseTable = BaseTable {
     indexes: &["INSERT INTO {db}.__mssql_dbts SELECT 2000 WHERE NOT EXISTS (SELECT 1 FROM {db}.__mssql_dbts)"],
 };
 
+/// The next uniquifier of each table keyed by a non-unique clustered index (`storage`).
+pub const UNIQUIFIERS: BaseTable = BaseTable {
+    name: "__mssql_uniquifiers",
+    columns: &[("object_id", INT), ("next_value", BIGINT)],
+    indexes: &["CREATE UNIQUE INDEX IF NOT EXISTS {db}.__mssql_uniquifiers_obj ON __mssql_uniquifiers(object_id)"],
+};
+
 pub const BASE_TABLES: &[&BaseTable] = &[
     &DBTS,
     &SCHEMAS,
@@ -238,6 +245,7 @@ pub const BASE_TABLES: &[&BaseTable] = &[
     &INDEX_COLUMNS,
     &TYPES,
     &DATABASES,
+    &UNIQUIFIERS,
 ];
 
 /// The SQLite declaration of a metadata column: names compare as SQL Server compares them
@@ -278,6 +286,7 @@ pub const VIEWS: &[(&str, &str, &str)] = &[
     ("sys", "all_objects", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published FROM __mssql_objects"),
     ("sys", "tables", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published, 0 AS lob_data_space_id, NULL AS filestream_data_space_id, 0 AS max_column_id_used, 0 AS lock_on_bulk_load, 1 AS uses_ansi_nulls, 0 AS is_replicated, 0 AS has_replication_filter, 0 AS is_merge_published, 0 AS is_sync_tran_subscribed, 0 AS has_unchecked_assembly_data, 0 AS text_in_row_limit, 0 AS large_value_types_out_of_row, 0 AS is_tracked_by_cdc, 0 AS lock_escalation, 'TABLE' AS lock_escalation_desc, 0 AS is_filetable, 0 AS is_memory_optimized, 0 AS durability, 'SCHEMA_AND_DATA' AS durability_desc, 0 AS temporal_type, 'NON_TEMPORAL_TABLE' AS temporal_type_desc, NULL AS history_table_id, 0 AS is_remote_data_archive_enabled, 0 AS is_external FROM __mssql_objects WHERE type = 'U'"),
     ("sys", "views", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published FROM __mssql_objects WHERE type = 'V'"),
+    ("sys", "sql_modules", "SELECT object_id, definition, 1 AS uses_ansi_nulls, 1 AS uses_quoted_identifier, 0 AS is_schema_bound, 0 AS uses_database_collation, 0 AS is_recompiled, 0 AS null_on_null_input, NULL AS execute_as_principal_id, 0 AS uses_native_compilation FROM __mssql_objects WHERE type = 'V' AND definition IS NOT NULL"),
     ("sys", "columns", "SELECT object_id, name, column_id, system_type_id, user_type_id, max_length, precision, scale, collation_name, is_nullable, is_ansi_padded, is_rowguidcol, is_identity, is_computed FROM __mssql_columns"),
     ("sys", "all_columns", "SELECT object_id, name, column_id, system_type_id, user_type_id, max_length, precision, scale, collation_name, is_nullable, is_ansi_padded, is_rowguidcol, is_identity, is_computed FROM __mssql_columns"),
     ("sys", "types", "SELECT name, system_type_id, user_type_id, schema_id, principal_id, max_length, precision, scale, collation_name, is_nullable, is_user_defined, is_assembly_type, default_object_id, rule_object_id, is_table_type FROM __mssql_types"),
@@ -285,10 +294,13 @@ pub const VIEWS: &[(&str, &str, &str)] = &[
     ("sys", "index_columns", "SELECT object_id, index_id, index_column_id, column_id, key_ordinal, partition_ordinal, is_descending_key, is_included_column FROM __mssql_index_columns"),
     ("sys", "key_constraints", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published, unique_index_id, is_system_named FROM __mssql_objects WHERE type IN ('PK', 'UQ')"),
     ("sys", "identity_columns", "SELECT c.object_id, c.name, c.column_id, c.system_type_id, c.user_type_id, c.max_length, c.precision, c.scale, c.collation_name, c.is_nullable, c.is_identity, c.is_computed, i.seed_value, i.increment_value, i.last_value FROM __mssql_columns c JOIN __mssql_identity i ON i.object_id = c.object_id AND i.column_id = c.column_id"),
-    ("sys", "partitions", "SELECT partition_id, object_id, index_id, partition_number, partition_id AS hobt_id, __mssql_rowcount(catalog, sqlite_table) AS rows, 0 AS filestream_filegroup_id, 0 AS data_compression, 'NONE' AS data_compression_desc FROM __mssql_indexes WHERE index_id IN (0, 1)"),
+    ("sys", "partitions", "SELECT partition_id, object_id, index_id, partition_number, partition_id AS hobt_id, __mssql_rowcount(catalog, sqlite_table) AS rows, 0 AS filestream_filegroup_id, 0 AS data_compression, 'NONE' AS data_compression_desc FROM __mssql_indexes"),
     // One IN_ROW_DATA unit per heap or clustered index partition (LOB and
     // row-overflow data share its b-tree here, so they are counted in it).
     ("sys", "allocation_units", "SELECT partition_id AS allocation_unit_id, 1 AS type, 'IN_ROW_DATA' AS type_desc, partition_id AS container_id, data_space_id, __mssql_used_pages(catalog, sqlite_table) AS total_pages, __mssql_used_pages(catalog, sqlite_table) AS used_pages, __mssql_used_pages(catalog, sqlite_table) AS data_pages FROM __mssql_indexes WHERE index_id IN (0, 1)"),
+    // Every heap, clustered and nonclustered index, one partition each: its rows and the
+    // 8 KB pages of its b-tree (reserved = used: SQLite keeps no preallocated extents).
+    ("sys", "dm_db_partition_stats", "SELECT partition_id, object_id, index_id, partition_number, __mssql_used_pages(catalog, CASE WHEN index_id IN (0, 1) THEN sqlite_table ELSE sqlite_index END) AS in_row_data_page_count, __mssql_used_pages(catalog, CASE WHEN index_id IN (0, 1) THEN sqlite_table ELSE sqlite_index END) AS in_row_used_page_count, __mssql_used_pages(catalog, CASE WHEN index_id IN (0, 1) THEN sqlite_table ELSE sqlite_index END) AS in_row_reserved_page_count, 0 AS lob_used_page_count, 0 AS lob_reserved_page_count, 0 AS row_overflow_used_page_count, 0 AS row_overflow_reserved_page_count, __mssql_used_pages(catalog, CASE WHEN index_id IN (0, 1) THEN sqlite_table ELSE sqlite_index END) AS used_page_count, __mssql_used_pages(catalog, CASE WHEN index_id IN (0, 1) THEN sqlite_table ELSE sqlite_index END) AS reserved_page_count, __mssql_rowcount(catalog, sqlite_table) AS row_count FROM __mssql_indexes"),
     ("sys", "database_principals", "SELECT name, principal_id, CASE name WHEN 'guest' THEN 'S' ELSE 'S' END AS type, 'SQL_USER' AS type_desc, 'dbo' AS default_schema_name, NULL AS create_date, NULL AS modify_date, NULL AS owning_principal_id, X'01' AS sid, 0 AS is_fixed_role FROM __mssql_schemas WHERE name IN ('dbo', 'guest')"),
     ("INFORMATION_SCHEMA", "SCHEMATA", "SELECT catalog AS CATALOG_NAME, name AS SCHEMA_NAME, owner AS SCHEMA_OWNER, NULL AS DEFAULT_CHARACTER_SET_CATALOG, NULL AS DEFAULT_CHARACTER_SET_SCHEMA, 'iso_1' AS DEFAULT_CHARACTER_SET_NAME FROM __mssql_schemas"),
     ("INFORMATION_SCHEMA", "TABLES", "SELECT catalog AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, name AS TABLE_NAME, table_type AS TABLE_TYPE FROM __mssql_objects WHERE type IN ('U', 'V')"),

@@ -578,16 +578,18 @@ fn now() -> (i64, u64) {
 
 /// GETDATE: datetime precision (1/300 s).
 fn getdate(_: &Context<'_>) -> Result<SqliteValue, SqlError> {
+    Ok(SqliteValue::Text(datetime_now()))
+}
+
+/// Now as datetime storage (GETDATE's value; also a session's login time).
+pub(crate) fn datetime_now() -> String {
     let (mut days, ticks) = now();
     let mut t300 = tm::ticks_to_300(ticks);
     if t300 >= tm::DATETIME_TICKS_PER_DAY {
         t300 -= tm::DATETIME_TICKS_PER_DAY;
         days += 1;
     }
-    Ok(SqliteValue::Text(tm::format_datetime(
-        days,
-        tm::ticks_from_300(t300),
-    )))
+    tm::format_datetime(days, tm::ticks_from_300(t300))
 }
 
 fn sysdatetime(_: &Context<'_>) -> Result<SqliteValue, SqlError> {

@@ -3,9 +3,15 @@
 //! correlated subquery is packed into a JSON array of rows and unpacked by `json_each`,
 //! one row per element; references to its columns (`a.col`, or `col` alone) read the
 //! element (`json_extract(value, '$[i]')`).
+//!
+//! [`Applied`] is also how the rewriter reads the columns of a table-valued function
+//! (`translate::tvf`): whatever the relation, each T-SQL column has its SQLite expression.
+//! [`operator`] turns the APPLY join into SQLite's: CROSS JOIN (which keeps the left table
+//! the outer loop) or LEFT JOIN ... ON 1.
 
 use sqlparser::ast::{
-    Expr, Ident, JoinConstraint, JoinOperator, Query, SelectItem, SetExpr, TableFactor,
+    Expr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TableWithJoins,
 };
 use tds_protocol::types::SqlError;
 
@@ -13,30 +19,44 @@ use super::expr::{call, string};
 use crate::catalog::quote;
 use crate::errors;
 
-/// An applied derived table: its T-SQL alias and column names, and the SQLite alias of
-/// the `json_each` that unpacks it.
+/// An applied derived table or a table-valued function: its T-SQL alias, its columns'
+/// T-SQL names with the SQLite expression reading each, and the SQLite alias of the
+/// relation that produces its rows.
 #[derive(Clone)]
 pub struct Applied {
     pub alias: String,
-    pub columns: Vec<String>,
+    pub columns: Vec<(String, Expr)>,
     pub sqlite_alias: String,
 }
 
 impl Applied {
-    /// The element read for column `name` of this applied table, if it has one.
+    /// The expression read for column `name` of this table, if it has one.
     pub fn column(&self, name: &str) -> Option<Expr> {
-        let i = self
-            .columns
+        self.columns
             .iter()
-            .position(|c| c.eq_ignore_ascii_case(name))?;
-        let value = Expr::CompoundIdentifier(vec![
-            Ident::with_quote('"', self.sqlite_alias.clone()),
-            Ident::new("value"),
-        ]);
-        Some(call(
-            "json_extract",
-            vec![value, string(&format!("$[{i}]"))],
-        ))
+            .find(|(c, _)| c.eq_ignore_ascii_case(name))
+            .map(|(_, e)| e.clone())
+    }
+
+    /// Its columns as select-list items (`*` over it), each named as in T-SQL.
+    pub fn items(&self) -> Vec<SelectItem> {
+        self.columns
+            .iter()
+            .map(|(name, e)| SelectItem::ExprWithAlias {
+                expr: e.clone(),
+                alias: Ident::with_quote('"', name.clone()),
+            })
+            .collect()
+    }
+}
+
+/// The SQLite join for `CROSS APPLY` (CROSS JOIN) or `OUTER APPLY` (LEFT JOIN ... ON 1).
+pub fn operator(op: &JoinOperator) -> JoinOperator {
+    match op {
+        JoinOperator::OuterApply => JoinOperator::LeftOuter(JoinConstraint::On(Expr::value(
+            sqlparser::ast::Value::Number("1".into(), false),
+        ))),
+        _ => JoinOperator::CrossJoin(JoinConstraint::None),
     }
 }
 
@@ -104,17 +124,100 @@ pub fn rewrite(
     let SetExpr::Select(s) = *parsed.body else {
         return Err(errors::not_supported("APPLY"));
     };
+    let value = Expr::CompoundIdentifier(vec![
+        Ident::with_quote('"', sqlite_alias.clone()),
+        Ident::new("value"),
+    ]);
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let read = call(
+                "json_extract",
+                vec![value.clone(), string(&format!("$[{i}]"))],
+            );
+            (name, read)
+        })
+        .collect();
     let applied = Applied {
         alias: alias.name.value.clone(),
         columns,
         sqlite_alias,
     };
     *relation = s.from[0].relation.clone();
-    *operator = match operator {
-        JoinOperator::OuterApply => JoinOperator::LeftOuter(JoinConstraint::On(Expr::value(
-            sqlparser::ast::Value::Number("1".into(), false),
-        ))),
-        _ => JoinOperator::CrossJoin(JoinConstraint::None),
-    };
+    *operator = self::operator(operator);
     Ok(applied)
+}
+
+/// The SQLite alias of a FROM item (after rewriting every item has one).
+fn sqlite_alias(tf: &TableFactor) -> Option<String> {
+    match tf {
+        TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } => {
+            alias.as_ref().map(|a| a.name.value.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `*` and `alias.*` over a FROM clause with APPLY'd or table-valued items: expanded, so
+/// that those items show their T-SQL columns (not the SQLite relation's) and every other
+/// item `alias.*`. `applied` are the items of this FROM clause.
+pub fn expand_wildcards(
+    projection: &mut Vec<SelectItem>,
+    from: &[TableWithJoins],
+    applied: &[Applied],
+) {
+    if applied.is_empty()
+        || !projection.iter().any(|i| {
+            matches!(
+                i,
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+            )
+        })
+    {
+        return;
+    }
+    let mut out = Vec::with_capacity(projection.len());
+    for item in projection.drain(..) {
+        match item {
+            SelectItem::Wildcard(options) => {
+                for twj in from {
+                    let relations =
+                        std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation));
+                    for r in relations {
+                        let Some(alias) = sqlite_alias(r) else {
+                            continue;
+                        };
+                        match applied.iter().find(|a| a.sqlite_alias == alias) {
+                            Some(a) => out.extend(a.items()),
+                            None => out.push(SelectItem::QualifiedWildcard(
+                                SelectItemQualifiedWildcardKind::ObjectName(ObjectName(vec![
+                                    ObjectNamePart::Identifier(Ident::with_quote('"', alias)),
+                                ])),
+                                options.clone(),
+                            )),
+                        }
+                    }
+                }
+            }
+            SelectItem::QualifiedWildcard(
+                SelectItemQualifiedWildcardKind::ObjectName(n),
+                options,
+            ) => {
+                let last = match n.0.last() {
+                    Some(ObjectNamePart::Identifier(i)) => i.value.clone(),
+                    _ => String::new(),
+                };
+                match applied.iter().find(|a| a.alias.eq_ignore_ascii_case(&last)) {
+                    Some(a) => out.extend(a.items()),
+                    None => out.push(SelectItem::QualifiedWildcard(
+                        SelectItemQualifiedWildcardKind::ObjectName(n),
+                        options,
+                    )),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    *projection = out;
 }

@@ -113,3 +113,94 @@ pub fn cast_call(name: &str, x: Expr, ty: &str, style: Expr, from: Option<SqlTyp
     }
     call(name, args)
 }
+
+/// Built-ins whose first argument after some position is a bare keyword, passed to SQLite as
+/// a string: ISJSON's type constraint (`ISJSON(x, SCALAR)`).
+pub fn keyword_arguments(name: &str, f: &mut Function) {
+    let position = match name {
+        "ISJSON" => 1,
+        _ => return,
+    };
+    if let FunctionArguments::List(l) = &mut f.args {
+        if let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(id)))) =
+            l.args.get_mut(position)
+        {
+            if id.quote_style.is_none() && !id.value.starts_with('@') {
+                let word = id.value.to_ascii_uppercase();
+                l.args[position] = FunctionArg::Unnamed(FunctionArgExpr::Expr(string(&word)));
+            }
+        }
+    }
+}
+
+/// Built-ins that need what only the T-SQL text tells (an argument's type), as the internal
+/// function to call instead and the argument to add after the others:
+/// - JSON_MODIFY's new value is inserted by kind (`__mssql_json_modify(x, path, v, kind)`);
+/// - HASHBYTES hashes a string's bytes in its type's encoding (`__mssql_hashbytes(alg, x, type)`).
+pub fn completion(
+    name: &str,
+    args: &[&Expr],
+    type_of: impl Fn(&Expr) -> Option<SqlType>,
+) -> Option<(&'static str, Expr)> {
+    match (name, args) {
+        ("JSON_MODIFY", [_, _, v]) => {
+            Some(("__mssql_json_modify", string(json_kind(v, type_of(v)))))
+        }
+        ("HASHBYTES", [_, x]) => {
+            let ty = type_of(x).map(|t| t.to_string()).unwrap_or_default();
+            Some(("__mssql_hashbytes", string(&ty)))
+        }
+        _ => None,
+    }
+}
+
+/// How a value goes into JSON text: `json` when it already is JSON (JSON_QUERY, JSON_MODIFY,
+/// a FOR JSON subquery), `bool` for bit, `number` for the numeric types, else `text`.
+pub fn json_kind(e: &Expr, t: Option<SqlType>) -> &'static str {
+    match e {
+        Expr::Nested(x) => return json_kind(x, t),
+        Expr::Function(f) => {
+            let n = f.name.to_string().to_ascii_uppercase();
+            if matches!(n.as_str(), "JSON_QUERY" | "JSON_MODIFY") {
+                return "json";
+            }
+        }
+        Expr::Subquery(q) => {
+            if matches!(q.for_clause, Some(sqlparser::ast::ForClause::Json { .. })) {
+                return "json";
+            }
+        }
+        _ => {}
+    }
+    match t {
+        Some(SqlType::Bit) => "bool",
+        Some(
+            SqlType::TinyInt
+            | SqlType::SmallInt
+            | SqlType::Int
+            | SqlType::BigInt
+            | SqlType::Decimal { .. }
+            | SqlType::Numeric { .. }
+            | SqlType::Money
+            | SqlType::SmallMoney
+            | SqlType::Real
+            | SqlType::Float,
+        ) => "number",
+        _ => "text",
+    }
+}
+
+/// COLUMNPROPERTY(id, column, property) as a subquery on the current database's columns
+/// (renamed, so arguments naming outer columns keep meaning them).
+pub fn column_property_sql(db: &str, id: &str, column: &str, property: &str) -> String {
+    format!(
+        "(SELECT __mssql_columnproperty(__t, __n, __i, __c, __id, {property}) FROM (SELECT type_text AS __t, is_nullable AS __n, is_identity AS __i, is_computed AS __c, column_id AS __id, object_id AS __o, name AS __nm FROM {db}.__mssql_columns) WHERE __o = {id} AND __nm = {column})"
+    )
+}
+
+/// DATABASEPROPERTYEX(database, property) as a subquery on master's database list.
+pub fn database_property_sql(database: &str, property: &str) -> String {
+    format!(
+        "(SELECT __mssql_databaseproperty(__n, __c, __s, __r, __u, __m, {property}) FROM (SELECT name AS __n, collation_name AS __c, state_desc AS __s, is_read_only AS __r, user_access_desc AS __u, recovery_model_desc AS __m FROM master.__mssql_databases) WHERE __n = {database})"
+    )
+}

@@ -151,7 +151,15 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         static_type_in(e, &self.scope)
     }
 
+    /// The tables and variables in scope.
+    pub(super) fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
     pub fn query(&mut self, q: &mut Query) -> Result<(), SqlError> {
+        if q.for_clause.is_some() {
+            return super::forclause::rewrite(self, q, false);
+        }
         let scope = self.ctes.len();
         let saved = self.scope.clone();
         // APPLY tables stay visible to the query's ORDER BY, not beyond it.
@@ -280,6 +288,8 @@ impl<'r, 'a> Rewriter<'r, 'a> {
     }
 
     fn select_in_scope(&mut self, s: &mut Select) -> Result<(), SqlError> {
+        let first_applied = self.applied.len();
+        super::wildcard::expand(s, &self.scope, self.r);
         for t in &mut s.from {
             self.table_with_joins(t)?;
         }
@@ -317,6 +327,7 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 _ => {}
             }
         }
+        super::apply::expand_wildcards(&mut s.projection, &s.from, &self.applied[first_applied..]);
         if let Some(w) = &mut s.selection {
             self.expr(w)?;
         }
@@ -338,6 +349,12 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 j.join_operator,
                 JoinOperator::CrossApply | JoinOperator::OuterApply
             );
+            if apply && super::tvf::call_of(&j.relation).is_some() {
+                // APPLY of a table-valued function: its arguments may name the left tables.
+                self.table_factor(&mut j.relation)?;
+                j.join_operator = super::apply::operator(&j.join_operator);
+                continue;
+            }
             // The applied subquery's T-SQL column names, before it is rewritten.
             let names = match (&j.relation, apply) {
                 (TableFactor::Derived { subquery, .. }, true) => self
@@ -374,17 +391,28 @@ impl<'r, 'a> Rewriter<'r, 'a> {
     }
 
     pub fn table_factor(&mut self, t: &mut TableFactor) -> Result<(), SqlError> {
+        if let Some(d) = super::pivot::desugar(t, &self.scope, self.r)? {
+            *t = d;
+            return self.table_factor(t);
+        }
+        if super::tvf::call_of(t).is_some() {
+            let scope = self.scope.clone();
+            let n = self.applied.len();
+            if let Some(a) = super::tvf::rewrite(t, &scope, n, |e| self.expr(e))? {
+                self.applied.push(a);
+            }
+            return Ok(());
+        }
         match t {
             TableFactor::Table {
                 name,
                 alias,
                 with_hints,
                 args,
+                sample,
                 ..
             } => {
-                if args.is_some() {
-                    return Err(errors::not_supported("table-valued functions"));
-                }
+                debug_assert!(args.is_none(), "table-valued functions are rewritten above");
                 with_hints.clear();
                 if let Some(a) = alias {
                     requote(&mut a.name);
@@ -410,9 +438,16 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                     }
                 }
                 *name = ObjectName(vec![
-                    ObjectNamePart::Identifier(Ident::with_quote('"', db)),
-                    ObjectNamePart::Identifier(Ident::with_quote('"', table)),
+                    ObjectNamePart::Identifier(Ident::with_quote('"', db.clone())),
+                    ObjectNamePart::Identifier(Ident::with_quote('"', table.clone())),
                 ]);
+                if sample.is_some() {
+                    let columns: Vec<String> = match self.r.lookup(&db, &table)? {
+                        Some(meta) => meta.columns.iter().map(|c| c.name.clone()).collect(),
+                        None => Vec::new(),
+                    };
+                    super::pivot::sample(t, &columns)?;
+                }
                 Ok(())
             }
             TableFactor::Derived {
@@ -455,7 +490,14 @@ impl<'r, 'a> Rewriter<'r, 'a> {
                 };
                 match q.and_then(|q| self.applied_column(Some(&q), &name)) {
                     Some(x) => *e = x,
-                    None => ids.iter_mut().for_each(requote),
+                    None => {
+                        // `schema.table.column` (SQLAlchemy's reflection writes them): the
+                        // table is exposed under its last name part (see `table_factor`).
+                        if ids.len() > 2 {
+                            ids.drain(..ids.len() - 2);
+                        }
+                        ids.iter_mut().for_each(requote)
+                    }
                 }
             }
             Expr::Value(v) => {
@@ -610,6 +652,10 @@ impl<'r, 'a> Rewriter<'r, 'a> {
             }
             Expr::Tuple(list) => self.exprs(list)?,
             Expr::Function(_) => self.function(e)?,
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                let (root, chain) = (root.as_ref().clone(), access_chain.clone());
+                *e = super::forclause::method(self, &root, &chain)?;
+            }
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {}
             _ => {}
         }
@@ -630,6 +676,8 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         if calls::DATEPART_FUNCTIONS.contains(&fname.as_str()) {
             calls::datepart_as_string(f);
         }
+        calls::keyword_arguments(&fname, f);
+        let completion = calls::completion(&fname, &args_of(f), |a| self.type_of(a));
         let exact_total = matches!(fname.as_str(), "SUM" | "AVG")
             && args_of(f).first().is_some_and(|a| {
                 // Unknown types too: the exact aggregates add integers as integers.
@@ -667,6 +715,13 @@ impl<'r, 'a> Rewriter<'r, 'a> {
         };
         if let Some(n) = rename {
             f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(n))]);
+        }
+        if let Some((n, extra)) = completion {
+            f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(n))]);
+            if let FunctionArguments::List(l) = &mut f.args {
+                l.args
+                    .push(FunctionArg::Unnamed(FunctionArgExpr::Expr(extra)));
+            }
         }
         // Session-dependent functions on non-constant arguments: catalog subqueries.
         let args: Vec<Expr> = args_of(f).into_iter().cloned().collect();

@@ -4,16 +4,21 @@
 pub mod apply;
 mod calls;
 pub mod expr;
+pub mod forclause;
 pub mod names;
 pub mod ops;
+pub(crate) mod pivot;
+mod syntax;
 mod top;
+pub mod tvf;
+mod wildcard;
 
 use std::collections::{HashSet, VecDeque};
 
 use sqlparser::ast::{Spanned, Statement};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::parser::{Parser, ParserError, ParserOptions};
+use sqlparser::parser::{Parser, ParserOptions};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 use tds_protocol::types::SqlError;
 
@@ -127,28 +132,6 @@ fn savepoints(tokens: &mut [TokenWithSpan], idx: &[usize]) {
     }
 }
 
-/// The token text SQL Server would quote in "Incorrect syntax near 'x'".
-fn near(e: &ParserError) -> String {
-    let msg = e.to_string();
-    if let Some(found) = msg.split("found: ").nth(1) {
-        let t = found.split(" at Line").next().unwrap_or(found).trim();
-        if t == "EOF" {
-            return String::new();
-        }
-        return t.to_string();
-    }
-    String::new()
-}
-
-fn line_of(e: &ParserError) -> u32 {
-    let msg = e.to_string();
-    msg.split("Line: ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(1)
-}
-
 /// Parses a whole batch. A syntax error anywhere rejects all of it, as in SQL Server.
 pub fn parse_batch(sql: &str) -> Result<Batch, SqlError> {
     let dialect = MsSqlDialect {};
@@ -160,26 +143,16 @@ pub fn parse_batch(sql: &str) -> Result<Batch, SqlError> {
             err
         })?;
     let clustering = prepass(&mut tokens);
+    if let Some(err) = syntax::misplaced_keyword(&tokens) {
+        return Err(err);
+    }
     let mut options = ParserOptions::new();
     options.require_semicolon_stmt_delimiter = false;
     let statements = Parser::new(&dialect)
         .with_options(options)
         .with_tokens_with_locations(tokens)
         .parse_statements()
-        .map_err(|e| {
-            let near = near(&e);
-            let mut err = if near.is_empty() {
-                SqlError::new(
-                    102,
-                    15,
-                    "Incorrect syntax near the end of the batch.".to_string(),
-                )
-            } else {
-                errors::syntax_near(near.trim_matches('\''))
-            };
-            err.line = line_of(&e);
-            err
-        })?;
+        .map_err(|e| syntax::syntax_error(sql, &e))?;
     let statements = statements
         .into_iter()
         .map(|s| {

@@ -31,6 +31,8 @@ pub struct Resolver<'a> {
     pub vars: &'a HashMap<String, (SqlType, Value)>,
     /// The error the running CATCH block handles.
     pub caught: Option<&'a SqlError>,
+    /// What the client said about itself at login.
+    pub client: &'a crate::ClientInfo,
 }
 
 /// A T-SQL object name split into its parts (unquoted); empty parts are `None`.
@@ -132,6 +134,10 @@ impl<'a> Resolver<'a> {
             let db = self.database(&parts)?;
             return match catalog::system_view(&schema, &parts.name) {
                 Some(v) if v == "sys.databases" => Ok(("master".into(), v)),
+                // Server-wide views are the connection's own (TEMP) views.
+                Some(v) if catalog::dm::server_view(&parts.name).is_some() => {
+                    Ok(("temp".into(), v))
+                }
                 Some(v) => Ok((db, v)),
                 None => Err(errors::invalid_object(&parts.display())),
             };
@@ -259,8 +265,8 @@ impl<'a> Resolver<'a> {
             ("SUSER_SNAME" | "SUSER_NAME" | "SYSTEM_USER" | "ORIGINAL_LOGIN", 0) => {
                 string(self.login)
             }
-            ("HOST_NAME", 0) => string(&self.engine.server_name),
-            ("APP_NAME", 0) => string(""),
+            ("HOST_NAME", 0) => string(&self.client.host_name),
+            ("APP_NAME", 0) => string(&self.client.program_name),
             ("@@SPID", 0) => number(self.spid as i64),
             (
                 "ERROR_MESSAGE" | "ERROR_NUMBER" | "ERROR_SEVERITY" | "ERROR_STATE" | "ERROR_LINE"
@@ -322,24 +328,26 @@ impl<'a> Resolver<'a> {
                 .unwrap_or_else(|| "NULL".into())
         };
         let sql = match (name, args.len()) {
-            ("OBJECT_NAME", 1) => format!("(SELECT name FROM {db}.__mssql_objects WHERE object_id = {})", a(0)),
-            ("OBJECT_SCHEMA_NAME", 1) => format!("(SELECT schema_name FROM {db}.__mssql_objects WHERE object_id = {})", a(0)),
-            ("SCHEMA_NAME", 1) => format!("(SELECT name FROM {db}.__mssql_schemas WHERE schema_id = {})", a(0)),
-            ("SCHEMA_ID", 1) => format!("(SELECT schema_id FROM {db}.__mssql_schemas WHERE name = {})", a(0)),
-            ("DB_NAME", 1) => format!("(SELECT name FROM master.__mssql_databases WHERE database_id = {})", a(0)),
-            ("DB_ID", 1) => format!("(SELECT database_id FROM master.__mssql_databases WHERE name = {})", a(0)),
+            ("OBJECT_NAME", 1) => lookup(&db, "__mssql_objects", "name", "object_id", &a(0)),
+            ("OBJECT_SCHEMA_NAME", 1) => lookup(&db, "__mssql_objects", "schema_name", "object_id", &a(0)),
+            ("SCHEMA_NAME", 1) => lookup(&db, "__mssql_schemas", "name", "schema_id", &a(0)),
+            ("SCHEMA_ID", 1) => lookup(&db, "__mssql_schemas", "schema_id", "name", &a(0)),
+            ("DB_NAME", 1) => lookup("master", "__mssql_databases", "name", "database_id", &a(0)),
+            ("DB_ID", 1) => lookup("master", "__mssql_databases", "database_id", "name", &a(0)),
             ("COL_NAME", 2) => format!(
                 "(SELECT name FROM {db}.__mssql_columns WHERE object_id = {} AND column_id = {})",
                 a(0),
                 a(1)
             ),
-            ("TYPE_NAME", 1) => format!("(SELECT name FROM {db}.__mssql_types WHERE user_type_id = {})", a(0)),
+            ("TYPE_NAME", 1) => lookup(&db, "__mssql_types", "name", "user_type_id", &a(0)),
             // A name only known at run time (a parameter, a column) is parsed there.
             ("OBJECT_ID", 1 | 2) => format!(
                 "(SELECT object_id FROM {db}.__mssql_objects WHERE sqlite_name = __mssql_object_key({}) COLLATE NOCASE)",
                 a(0)
             ),
             ("OBJECTPROPERTY", 2) => object_property(&db, &a(0), &a(1)),
+            ("COLUMNPROPERTY", 3) => super::calls::column_property_sql(&db, &a(0), &a(1), &a(2)),
+            ("DATABASEPROPERTYEX", 2) => super::calls::database_property_sql(&a(0), &a(1)),
             ("IDENT_CURRENT", 1) => format!(
                 "(SELECT i.last_value FROM {db}.__mssql_identity i JOIN {db}.__mssql_objects o ON o.object_id = i.object_id WHERE o.sqlite_name = {0} OR (o.schema_name = 'dbo' AND o.name = {0}))",
                 a(0)
@@ -348,6 +356,13 @@ impl<'a> Resolver<'a> {
         };
         sql_expr(&sql).map(Some)
     }
+}
+
+/// `(SELECT value FROM table WHERE key = arg)`, with the table's columns renamed so that an
+/// argument naming a column of the outer query (`OBJECT_NAME(object_id)` over sys.indexes)
+/// still means the outer one.
+fn lookup(db: &str, table: &str, value: &str, key: &str, arg: &str) -> String {
+    format!("(SELECT __v FROM (SELECT {value} AS __v, {key} AS __k FROM {db}.{table}) WHERE __k = {arg})")
 }
 
 /// `OBJECTPROPERTY(id, property)` for the common properties; NULL for an unknown object

@@ -22,6 +22,20 @@ enum Source {
 }
 
 impl Source {
+    /// Its columns in order (`None` when a `*` inside it hides them).
+    fn columns(&self) -> Option<Vec<(String, Option<SqlType>)>> {
+        match self {
+            Source::Table(t) => Some(
+                t.columns
+                    .iter()
+                    .map(|c| (c.name.clone(), Some(c.ty)))
+                    .collect(),
+            ),
+            Source::Derived(cols) if cols.is_empty() => None,
+            Source::Derived(cols) => Some(cols.as_ref().clone()),
+        }
+    }
+
     fn column(&self, name: &str) -> Option<SqlType> {
         match self {
             Source::Table(t) => t.column(name).map(|(_, c)| c.ty),
@@ -44,7 +58,16 @@ pub struct Scope {
     ctes: Vec<(String, Columns)>,
     /// Variable types by lower-case name with `@`.
     vars: Arc<HashMap<String, SqlType>>,
+    /// The innermost SELECT's FROM items in order: exposed name and columns (`None`:
+    /// unknown).
+    from: Arc<Vec<FromItem>>,
+    /// That SELECT has a table-valued function or an APPLY: its `*` is expanded from `from`
+    /// (the rewriter expands it the same way, see `translate::apply::expand_wildcards`).
+    expands_wildcards: bool,
 }
+
+/// A FROM item's exposed name and columns (`None` when they cannot be known).
+pub type FromItem = (String, Option<Vec<(String, Option<SqlType>)>>);
 
 impl Scope {
     /// The scope outside any SELECT: the session's variables only.
@@ -105,9 +128,29 @@ impl Scope {
     /// The scope inside `s`: its FROM tables in front of this scope's.
     pub fn enter(&self, s: &Select, r: &Resolver<'_>) -> Scope {
         let mut tables = Vec::new();
+        let mut items = Vec::new();
+        let mut applies = false;
         for twj in &s.from {
+            applies |= twj.joins.iter().any(|j| {
+                matches!(
+                    j.join_operator,
+                    sqlparser::ast::JoinOperator::CrossApply
+                        | sqlparser::ast::JoinOperator::OuterApply
+                )
+            });
             for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
-                if let Some(t) = self.source(tf, r) {
+                applies |= crate::translate::tvf::call_of(tf).is_some();
+                // A table-valued function's arguments see the items on its left.
+                let left = Scope {
+                    tables: tables.iter().chain(self.tables.iter()).cloned().collect(),
+                    ..self.clone()
+                };
+                let t = left.source(tf, r);
+                items.push(match &t {
+                    Some((name, src)) => (name.clone(), src.columns()),
+                    None => (String::new(), None),
+                });
+                if let Some(t) = t {
                     tables.push(t);
                 }
             }
@@ -115,12 +158,57 @@ impl Scope {
         tables.extend(self.tables.iter().cloned());
         Scope {
             tables,
+            from: Arc::new(items),
+            expands_wildcards: applies,
             ..self.clone()
         }
     }
 
+    /// The innermost SELECT's FROM items, in order.
+    pub fn source_items(&self) -> &[FromItem] {
+        &self.from
+    }
+
+    /// The types of `*` (`qualifier` None) or `qualifier.*` in the innermost SELECT, when it
+    /// has a table-valued function or an APPLY and every column is known.
+    pub fn wildcard_types(&self, qualifier: Option<&str>) -> Option<Vec<Option<SqlType>>> {
+        if !self.expands_wildcards {
+            return None;
+        }
+        let items = &self.from;
+        let mut out = Vec::new();
+        for (name, cols) in items.iter() {
+            if qualifier.is_some_and(|q| !q.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            out.extend(cols.as_ref()?.iter().map(|(_, t)| *t));
+        }
+        Some(out)
+    }
+
+    /// The SQL Server type of a T-SQL expression in this scope.
+    pub fn type_of(&self, e: &sqlparser::ast::Expr) -> Option<SqlType> {
+        super::static_type_in(e, self)
+    }
+
     /// A FROM item's exposed name and columns (`None` when they cannot be known).
+    /// The columns of a FROM item, in order, typed where known.
+    pub fn columns_of(
+        &self,
+        tf: &TableFactor,
+        r: &Resolver<'_>,
+    ) -> Option<Vec<(String, Option<SqlType>)>> {
+        self.source(tf, r).and_then(|(_, s)| s.columns())
+    }
+
     fn source(&self, tf: &TableFactor, r: &Resolver<'_>) -> Option<(String, Source)> {
+        if let Ok(Some(d)) = crate::translate::pivot::desugar(tf, self, r) {
+            return self.source(&d, r);
+        }
+        if crate::translate::tvf::call_of(tf).is_some() {
+            let (exposed, cols) = crate::translate::tvf::scope_columns(tf, self)?;
+            return Some((exposed, Source::Derived(Arc::new(cols))));
+        }
         match tf {
             TableFactor::Table { name, alias, .. } => {
                 let parts = Parts::of(name).ok()?;
@@ -173,6 +261,32 @@ impl Scope {
         self.tables
             .iter()
             .any(|(_, s)| matches!(s, Source::Table(t) if t.column(name).is_some()))
+    }
+
+    /// Whether a table of this scope has storage columns of its own (`storage::UNIQUIFIER`).
+    pub fn has_hidden_columns(&self) -> bool {
+        self.tables
+            .iter()
+            .any(|(_, s)| matches!(s, Source::Table(t) if t.storage.has_uniquifier()))
+    }
+
+    /// The FROM items of `s` in order (joins included): each one's exposed name and, for a
+    /// table, its description; `None` for an item without a name.
+    pub fn tables_of(
+        &self,
+        s: &Select,
+        r: &Resolver<'_>,
+    ) -> Vec<Option<(String, Option<Arc<TableMeta>>)>> {
+        let mut items = Vec::new();
+        for twj in &s.from {
+            for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+                items.push(self.source(tf, r).map(|(exposed, source)| match source {
+                    Source::Table(t) => (exposed, Some(t)),
+                    Source::Derived(_) => (exposed, None),
+                }));
+            }
+        }
+        items
     }
 
     pub(super) fn variable(&self, name: &str) -> Option<SqlType> {
