@@ -89,11 +89,19 @@ pub fn strict_mismatch(
             )
         })
     } else {
-        let tls_answer = matches!(error, Driver::Protocol(text)
-            if text.contains("invalid packet type: 22") || text.contains("invalid packet type: 21"));
+        // A TLS record read as a TDS header claims a length the server
+        // never sends before it hangs up ("bytes remaining"); a whole one
+        // has a type TDS does not have.
+        let tls_answer = match error {
+            Driver::Protocol(text) => {
+                text.contains("invalid packet type: 22") || text.contains("invalid packet type: 21")
+            }
+            Driver::Io { message, .. } => message.contains("bytes remaining on stream"),
+            _ => false,
+        };
         (hung_up || tls_answer).then(|| {
             let what = if tls_answer {
-                "answered the PRELOGIN with TLS"
+                "answered the PRELOGIN with no TDS packet (TLS?) and hung up"
             } else {
                 "closed the connection during PRELOGIN and login"
             };
@@ -268,7 +276,16 @@ mod tests {
         use tiberius::error::Error as Driver;
         let eof = || io(IoErrorKind::UnexpectedEof);
         let tls_answer = Driver::Protocol("header: invalid packet type: 22".into());
-        for error in [eof(), io(IoErrorKind::ConnectionReset), tls_answer] {
+        let cut_short = Driver::Io {
+            kind: IoErrorKind::Other,
+            message: "bytes remaining on stream".into(),
+        };
+        for error in [
+            eof(),
+            io(IoErrorKind::ConnectionReset),
+            tls_answer,
+            cut_short,
+        ] {
             let e = strict_mismatch(&error, false, "db:1433").expect("a hint");
             assert!(
                 e.message.contains("set `ssl_mode` to `encrypted_strict`"),

@@ -290,3 +290,52 @@ async fn a_server_without_tls_names_ssl_mode() {
         );
     }
 }
+
+/// The other way a strict server can meet a plain PRELOGIN: its TLS stack
+/// reads the PRELOGIN as a malformed ClientHello and answers with TLS, a
+/// fatal alert record (21, unexpected_message) or the start of a handshake
+/// record (22): no TDS packet type. A listener that reads the PRELOGIN and
+/// answers so.
+fn tls_answering_server(answer: &'static [u8]) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            let mut header = [0u8; 8];
+            if socket.read_exact(&mut header).is_err() {
+                continue;
+            }
+            assert_eq!(header[0], 0x12, "a plain PRELOGIN");
+            let length = u16::from_be_bytes([header[2], header[3]]) as usize;
+            let mut payload = vec![0u8; length - 8];
+            let _ = socket.read_exact(&mut payload);
+            let _ = socket.write_all(answer);
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_tls_answer_to_a_plain_prelogin_says_to_use_encrypted_strict() {
+    const ALERT: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0A];
+    const HANDSHAKE: &[u8] = &[0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00];
+    for answer in [ALERT, HANDSHAKE] {
+        let port = tls_answering_server(answer);
+        for mode in ["unencrypted", "encrypted_trust_server_certificate"] {
+            let config = Config::from_value(&json!({
+                "host": "127.0.0.1", "port": port, "database": "shop", "username": USER,
+                "password": PASSWORD, "ssl_mode": {"mode": mode},
+                "jdbc_url_params": "loginTimeout=5", "connect_retry_seconds": 0}))
+            .unwrap();
+            let err = session(&config).await.expect_err("no TDS there");
+            assert!(
+                err.contains("answered the PRELOGIN with no TDS packet"),
+                "{err}"
+            );
+            assert!(err.contains(NEEDS_STRICT), "{answer:?} {mode}: {err}");
+        }
+    }
+}
