@@ -73,9 +73,9 @@ pub struct Session {
     /// `SET IDENTITY_INSERT x ON`: (SQLite db, SQLite table).
     pub(crate) identity_insert: Option<(String, String)>,
     pub(crate) temps: HashMap<String, Arc<TableMeta>>,
-    nocount: bool,
+    pub(crate) nocount: bool,
     /// `SET XACT_ABORT ON`.
-    xact_abort: bool,
+    pub(crate) xact_abort: bool,
     /// `SET LOCK_TIMEOUT`: how long to wait for a lock, in ms (-1: without limit).
     pub(crate) lock_timeout: i64,
     /// DDL ran inside the open transaction: other sessions must re-read the catalog at its end.
@@ -407,7 +407,11 @@ impl Session {
                 ..
             } => {
                 // BEGIN ... END: a block of statements, not a transaction.
-                self.run_block(statements.iter().map(|s| (s, line)), clustering, out)
+                self.run_block(
+                    statements.iter().map(|s| (s, line_in(s, line))),
+                    clustering,
+                    out,
+                )
             }
             Statement::StartTransaction { .. } => {
                 self.begin(out)?;
@@ -497,7 +501,11 @@ impl Session {
                     if out.cancelled() {
                         return Err(Abort::Cancelled.into());
                     }
-                    let body = ifs.if_block.statements().iter().map(|s| (s, line));
+                    let body = ifs
+                        .if_block
+                        .statements()
+                        .iter()
+                        .map(|s| (s, line_in(s, line)));
                     self.run_block(body, clustering, out)?;
                 }
                 Ok(())
@@ -515,7 +523,11 @@ impl Session {
                     }
                 }
                 if let Some(b) = chosen {
-                    self.run_block(b.statements().iter().map(|s| (s, line)), clustering, out)?;
+                    self.run_block(
+                        b.statements().iter().map(|s| (s, line_in(s, line))),
+                        clustering,
+                        out,
+                    )?;
                 }
                 Ok(())
             }
@@ -770,6 +782,15 @@ impl Session {
     /// `@@TRANCOUNT`.
     pub fn transaction_count(&self) -> u32 {
         self.tran_count
+    }
+}
+
+/// The line a statement of a block starts on (the block's when its span is unknown).
+fn line_in(s: &Statement, block_line: u32) -> u32 {
+    use sqlparser::ast::Spanned;
+    match s.span().start.line {
+        0 => block_line,
+        l => l as u32,
     }
 }
 

@@ -231,6 +231,14 @@ fn bodies_run_the_batch_statements() {
     let c = run(&mut s, "DECLARE @outer int = 1; EXEC peek");
     assert_eq!(c.errors[0].number, 137);
     assert_eq!(c.errors[0].procedure, "peek");
+    // Errors carry the line of the procedure's text; SET NOCOUNT ends with the body.
+    ok(
+        &mut s,
+        "CREATE PROCEDURE lines AS\nBEGIN\n  SET NOCOUNT ON\n  SELECT 1\n  SELECT 1/0\nEND",
+    );
+    let c = run(&mut s, "EXEC lines\nSELECT 2");
+    assert_eq!(c.errors[0].line, 5);
+    assert_eq!(c.dones.last().unwrap().rowcount, Some(1));
     // A procedure calls another; @@NESTLEVEL counts them.
     ok(
         &mut s,

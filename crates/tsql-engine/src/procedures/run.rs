@@ -240,6 +240,8 @@ impl Session {
             .collect();
         let caller_vars = std::mem::replace(&mut self.vars, scope);
         let caller_db = p.db.clone().map(|db| std::mem::replace(&mut self.db, db));
+        // SET NOCOUNT / XACT_ABORT in a body last until its end, as in SQL Server.
+        let caller_options = (self.nocount, self.xact_abort);
         self.nesting += 1;
         let mut sink = ProcSink {
             inner: &mut *out,
@@ -253,6 +255,7 @@ impl Session {
             // A body's USE does not outlive it.
             self.db = db;
         }
+        (self.nocount, self.xact_abort) = caller_options;
         let callee_vars = std::mem::replace(&mut self.vars, caller_vars);
         let returned = self.returning.take();
         match result {
