@@ -136,6 +136,9 @@ def test_python_tds_callproc_outputs_and_status(emulator):
             while cur.nextset():
                 pass
             assert cur.get_proc_return_status() == 1
+            # EXEC in a batch: python-tds reads the RETURNSTATUS token SQL Server sends.
+            cur.execute(f"EXEC {q} 500, 1, NULL")
+            assert cur.get_proc_return_status() == 2
             with pytest.raises(pytds.Error) as e:
                 cur.callproc(q, ())
             assert e.value.number == 201

@@ -370,3 +370,50 @@ fn catalog_lists_procedures() {
     ok(&mut s, "DROP PROCEDURE get_items");
     assert!(rows(&ok(&mut s, "SELECT * FROM sys.parameters")).is_empty());
 }
+
+#[test]
+fn blocks_without_semicolons() {
+    let e = engine();
+    let mut s = session(&e);
+    ok(
+        &mut s,
+        "CREATE PROCEDURE classify @n int AS
+         BEGIN
+            DECLARE @kind varchar(10)
+            BEGIN
+                SET @kind = CASE WHEN @n < 0 THEN 'negative' ELSE 'other' END
+            END
+            IF @n = 0
+                RETURN 10
+            ELSE IF @n > 100
+            BEGIN
+                SELECT 'big'
+                RETURN
+            END
+            ELSE
+            BEGIN
+                SELECT @kind
+            END
+            RETURN 20
+         END",
+    );
+    let c = ok(&mut s, "DECLARE @rc int; EXEC @rc = classify 0; SELECT @rc");
+    assert_eq!(rows(&c), vec![vec!["10"]]);
+    let c = ok(
+        &mut s,
+        "DECLARE @rc int; EXEC @rc = classify 500; SELECT @rc",
+    );
+    assert_eq!(show(&c.results[0].rows[0][0]), "big");
+    assert_eq!(show(&c.results[1].rows[0][0]), "0");
+    let c = ok(
+        &mut s,
+        "DECLARE @rc int; EXEC @rc = classify -3; SELECT @rc",
+    );
+    assert_eq!(show(&c.results[0].rows[0][0]), "negative");
+    assert_eq!(show(&c.results[1].rows[0][0]), "20");
+    // A bare block in a plain batch, too.
+    assert_eq!(
+        scalar(&mut s, "BEGIN DECLARE @x int = 2 SELECT @x * 21 END"),
+        "42"
+    );
+}
