@@ -63,6 +63,7 @@ pub fn prepass(sql: &str, tokens: &mut Vec<TokenWithSpan>) -> Result<Vec<Arc<Exe
     while k < idx.len() {
         let t = &tokens[idx[k]].token;
         let starts = (is_word(t, "EXEC") || is_word(t, "EXECUTE"))
+            && !(k > 0 && matches!(tokens[idx[k - 1]].token, Token::Comma))
             && !(k > 0
                 && ["WITH", "GRANT", "DENY", "REVOKE"]
                     .iter()
