@@ -177,6 +177,11 @@ def test_odbc_call_escape(emulator):
         cur = conn.cursor()
         cur.execute(f"{{call {p}(?, ?)}}", (8, 9))
         assert [tuple(r) for r in cur.fetchall()] == [(8, 9, 17)]
+        # The same call again: the driver may run its prepared handle (sp_execute).
+        cur.execute(f"{{call {p}(?, ?)}}", (1, 1))
+        assert [tuple(r) for r in cur.fetchall()] == [(1, 1, 2)]
+        cur.execute(f"{{call {p}(?)}}", (5,))
+        assert [tuple(r) for r in cur.fetchall()] == [(5, 10, 15)]
         cur.close()
     finally:
         conn.close()
