@@ -45,6 +45,7 @@ pub mod errors;
 mod explain;
 mod keys;
 mod merge;
+mod procedures;
 mod query_cache;
 mod results;
 mod session;

@@ -73,9 +73,9 @@ pub struct Session {
     /// `SET IDENTITY_INSERT x ON`: (SQLite db, SQLite table).
     pub(crate) identity_insert: Option<(String, String)>,
     pub(crate) temps: HashMap<String, Arc<TableMeta>>,
-    nocount: bool,
+    pub(crate) nocount: bool,
     /// `SET XACT_ABORT ON`.
-    xact_abort: bool,
+    pub(crate) xact_abort: bool,
     /// `SET LOCK_TIMEOUT`: how long to wait for a lock, in ms (-1: without limit).
     pub(crate) lock_timeout: i64,
     /// DDL ran inside the open transaction: other sessions must re-read the catalog at its end.
@@ -92,6 +92,10 @@ pub struct Session {
     pub(crate) bulk: Option<crate::bulk::BulkTarget>,
     /// `SET FMTONLY ON`: queries return their columns and no rows.
     pub(crate) fmtonly: bool,
+    /// How many procedure bodies (and dynamic SQL batches) are running (`@@NESTLEVEL`).
+    pub(crate) nesting: u32,
+    /// A RETURN ran: its status, until the procedure that ran it takes it.
+    pub(crate) returning: Option<i32>,
 }
 
 impl Drop for Session {
@@ -150,6 +154,8 @@ impl Session {
             registry_key,
             bulk: None,
             fmtonly: false,
+            nesting: 0,
+            returning: None,
         })
     }
 
@@ -171,6 +177,10 @@ impl Session {
             return self.insert_bulk(parsed, out);
         }
         self.vars.clear();
+        self.returning = None;
+        if let Some(def) = crate::procedures::header::parse_create(sql) {
+            return self.define_procedure(def, sql, out);
+        }
         for p in params.iter() {
             self.vars
                 .insert(p.name.to_ascii_lowercase(), (p.ty, p.value.clone()));
@@ -192,6 +202,15 @@ impl Session {
                     self.cache_key = None;
                     r
                 }
+                Err(_) if crate::procedures::header::mentions_definition(sql) => report(
+                    out,
+                    SqlError::new(
+                        111,
+                        15,
+                        "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch.",
+                    ),
+                )
+                .map(|_| false),
                 Err(e) => report(out, e).map(|_| false),
             },
         };
@@ -252,6 +271,24 @@ impl Session {
             }
         }
         Ok(true)
+    }
+
+    /// Runs a block's statements (IF, WHILE, BEGIN...END, a procedure's body). Inside a TRY
+    /// block the first error is returned unreported, for the CATCH block to handle.
+    pub(crate) fn run_block<'s>(
+        &mut self,
+        statements: impl Iterator<Item = (&'s Statement, u32)>,
+        clustering: &mut Clustering,
+        out: &mut dyn ResultSink,
+    ) -> Res<()> {
+        if self.in_try > 0 {
+            let list: Vec<Line<'_>> = statements.collect();
+            return self.run_try(&list, clustering, out);
+        }
+        match self.run_list(statements, clustering, out)? {
+            true => Ok(()),
+            false => Err(Fail::Stopped),
+        }
     }
 
     /// Attaches databases created (and detaches those dropped) by other sessions.
@@ -370,12 +407,11 @@ impl Session {
                 ..
             } => {
                 // BEGIN ... END: a block of statements, not a transaction.
-                let ok = self.run_list(statements.iter().map(|s| (s, line)), clustering, out)?;
-                if ok {
-                    Ok(())
-                } else {
-                    Err(Fail::Stopped)
-                }
+                self.run_block(
+                    statements.iter().map(|s| (s, line_in(s, line))),
+                    clustering,
+                    out,
+                )
             }
             Statement::StartTransaction { .. } => {
                 self.begin(out)?;
@@ -465,10 +501,12 @@ impl Session {
                     if out.cancelled() {
                         return Err(Abort::Cancelled.into());
                     }
-                    let body = ifs.if_block.statements().iter().map(|s| (s, line));
-                    if !self.run_list(body, clustering, out)? {
-                        return Err(Fail::Stopped);
-                    }
+                    let body = ifs
+                        .if_block
+                        .statements()
+                        .iter()
+                        .map(|s| (s, line_in(s, line)));
+                    self.run_block(body, clustering, out)?;
                 }
                 Ok(())
             }
@@ -485,11 +523,11 @@ impl Session {
                     }
                 }
                 if let Some(b) = chosen {
-                    let ok =
-                        self.run_list(b.statements().iter().map(|s| (s, line)), clustering, out)?;
-                    if !ok {
-                        return Err(Fail::Stopped);
-                    }
+                    self.run_block(
+                        b.statements().iter().map(|s| (s, line_in(s, line))),
+                        clustering,
+                        out,
+                    )?;
                 }
                 Ok(())
             }
@@ -519,6 +557,15 @@ impl Session {
                 }
             }
             Statement::Throw(t) => self.throw(t, line, out),
+            Statement::Execute { .. } => self.execute_call(stmt, clustering, out),
+            Statement::Return(r) => self.return_statement(r),
+            Statement::DropProcedure { .. } => self.drop_procedures(stmt, out),
+            Statement::CreateProcedure { .. } => Err(SqlError::new(
+                111,
+                15,
+                "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch.",
+            )
+            .into()),
             _ => Err(errors::not_supported(
                 stmt.to_string().split_whitespace().next().unwrap_or(""),
             )
@@ -567,12 +614,19 @@ impl Session {
     }
 
     /// `SET @x = expr` / `DECLARE @x t = expr`: converts to the variable's type.
-    fn assign(&mut self, name: &str, e: &Expr) -> Res<()> {
+    pub(crate) fn assign(&mut self, name: &str, e: &Expr) -> Res<()> {
         let key = name.to_ascii_lowercase();
         let ty = match self.vars.get(&key) {
             Some((ty, _)) => *ty,
             None => return Err(errors::must_declare(name).into()),
         };
+        let value = self.convert_expr(e, ty, name)?;
+        self.vars.insert(key, (ty, value));
+        Ok(())
+    }
+
+    /// Evaluates `e` converted to `ty`, as an assignment to `name` converts it.
+    pub(crate) fn convert_expr(&mut self, e: &Expr, ty: SqlType, name: &str) -> Res<Value> {
         let mut e = e.clone();
         let r = self.resolver();
         Rewriter::new(&r).expr(&mut e)?;
@@ -581,9 +635,7 @@ impl Session {
             name.replace('\'', "''")
         );
         let v = self.scalar(&sql)?;
-        let value = values::from_sqlite((&v).into(), &ty)?;
-        self.vars.insert(key, (ty, value));
-        Ok(())
+        Ok(values::from_sqlite((&v).into(), &ty)?)
     }
 
     fn set(
@@ -650,6 +702,7 @@ impl Session {
                 "@__trancount" => (self.tran_count as i64).into(),
                 "@__lock_timeout" => self.lock_timeout.into(),
                 "@__rowcount" => self.rowcount.into(),
+                "@__nestlevel" => (self.nesting as i64).into(),
                 "@__error" => (self.last_error as i64).into(),
                 "@__scope_identity" | "@__identity" => self.scope_identity.into(),
                 _ => match self.vars.get(&lower) {
@@ -729,6 +782,15 @@ impl Session {
     /// `@@TRANCOUNT`.
     pub fn transaction_count(&self) -> u32 {
         self.tran_count
+    }
+}
+
+/// The line a statement of a block starts on (the block's when its span is unknown).
+fn line_in(s: &Statement, block_line: u32) -> u32 {
+    use sqlparser::ast::Spanned;
+    match s.span().start.line {
+        0 => block_line,
+        l => l as u32,
     }
 }
 

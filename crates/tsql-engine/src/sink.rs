@@ -61,6 +61,16 @@ pub trait ResultSink {
     fn message(&mut self, message: &SqlError, is_error: bool) -> Result<(), Abort>;
     /// The session's environment changed.
     fn env_change(&mut self, change: &EnvChange) -> Result<(), Abort>;
+    /// A statement of a procedure's body ended (DONEINPROC).
+    fn done_in_proc(&mut self, done: Done) -> Result<(), Abort> {
+        self.done(done)
+    }
+    /// A procedure the batch called ended with `status` (RETURNSTATUS, then DONEPROC). A
+    /// server answering an RPC sends its own for the call instead.
+    fn procedure_end(&mut self, status: i32) -> Result<(), Abort> {
+        let _ = status;
+        Ok(())
+    }
     /// True once the client asked to cancel the running request.
     fn cancelled(&self) -> bool {
         false
@@ -94,6 +104,15 @@ impl ResultSink for ColumnsOnly<'_> {
             rowcount: done.rowcount.map(|_| 0),
             ..done
         })
+    }
+    fn done_in_proc(&mut self, done: Done) -> Result<(), Abort> {
+        self.0.done_in_proc(Done {
+            rowcount: done.rowcount.map(|_| 0),
+            ..done
+        })
+    }
+    fn procedure_end(&mut self, status: i32) -> Result<(), Abort> {
+        self.0.procedure_end(status)
     }
     fn message(&mut self, message: &SqlError, is_error: bool) -> Result<(), Abort> {
         self.0.message(message, is_error)

@@ -153,7 +153,7 @@ impl Session {
     }
 
     /// A TRY block's statements until the first error, which is returned unreported.
-    fn run_try(
+    pub(crate) fn run_try(
         &mut self,
         list: &[Line<'_>],
         clustering: &mut Clustering,

@@ -167,6 +167,7 @@ fn function_type(f: &Function, scope: &Scope) -> Option<SqlType> {
         "DATEDIFF_BIG" => SqlType::BigInt,
         "EOMONTH" | "DATEFROMPARTS" => SqlType::Date,
         "DATENAME" => SqlType::NVarChar(Some(30)),
+        "OBJECT_DEFINITION" => SqlType::NVarChar(None),
         "DB_NAME" | "SCHEMA_NAME" | "OBJECT_NAME" | "OBJECT_SCHEMA_NAME" | "TYPE_NAME"
         | "USER_NAME" | "SUSER_SNAME" | "SUSER_NAME" | "HOST_NAME" | "APP_NAME" => {
             SqlType::NVarChar(Some(128))

@@ -1,4 +1,5 @@
-//! RPC calls: `sp_executesql`, the prepared-statement procedures, and calls of any other
+//! RPC calls: `sp_executesql`, the prepared-statement procedures (with `sp_prepexecrpc`, a
+//! prepared call of a procedure, as ODBC's `{call p(?)}` sends it), and calls of any other
 //! procedure by name (run as `EXEC`). Each call answers, after what its statements send,
 //! RETURNSTATUS, a RETURNVALUE per OUTPUT parameter, and DONEPROC.
 
@@ -18,6 +19,8 @@ use crate::backend::Backend;
 struct Prepared {
     sql: String,
     declarations: String,
+    /// `sp_prepexecrpc`: the procedure the handle calls (`sql` is then unused).
+    procedure: Option<String>,
 }
 
 /// The prepared statements of one connection, by handle.
@@ -29,9 +32,16 @@ pub struct PreparedStatements {
 
 impl PreparedStatements {
     fn add(&mut self, sql: String, declarations: String) -> i32 {
+        self.insert(Prepared {
+            sql,
+            declarations,
+            procedure: None,
+        })
+    }
+
+    fn insert(&mut self, prepared: Prepared) -> i32 {
         self.next_handle += 1;
-        self.statements
-            .insert(self.next_handle, Prepared { sql, declarations });
+        self.statements.insert(self.next_handle, prepared);
         self.next_handle
     }
 
@@ -73,12 +83,15 @@ pub fn run_call<B: Backend, W: Write>(
         Procedure::Execute => execute(backend, session, prepared, call, sink),
         Procedure::PrepExec => prep_exec(backend, session, prepared, call, sink),
         Procedure::Unprepare => Ok(unprepare(prepared, call)),
+        Procedure::Cursor(name) if name == "sp_prepexecrpc" => {
+            prep_exec_rpc(backend, session, prepared, call, sink)
+        }
         Procedure::Cursor(name) => Ok(Err(SqlError::new(
             2812,
             16,
             format!("Could not find stored procedure '{name}'."),
         ))),
-        Procedure::Other(name) => exec_procedure(backend, session, &name, call, sink),
+        Procedure::Other(name) => exec_procedure(backend, session, &name, &call.params, 0, sink),
     };
     let result = match result? {
         Ok(result) => result,
@@ -169,6 +182,9 @@ fn execute<B: Backend, W: Write>(
             format!("Could not find prepared statement with handle {handle}."),
         )));
     };
+    if let Some(name) = &statement.procedure {
+        return exec_procedure(backend, session, name, &call.params[1..], 1, sink);
+    }
     let values = positional(&call.params, 1);
     run_bound(
         backend,
@@ -204,6 +220,40 @@ fn prep_exec<B: Backend, W: Write>(
     Ok(Ok(result))
 }
 
+/// sp_prepexecrpc @handle OUTPUT, @procedure, values...: a call of `@procedure` with the
+/// values, kept under a handle that `sp_execute` calls again.
+fn prep_exec_rpc<B: Backend, W: Write>(
+    backend: &B,
+    session: &mut B::Session,
+    prepared: &mut PreparedStatements,
+    call: &RpcCall,
+    sink: &mut TokenSink<'_, W>,
+) -> CallOutcome {
+    let (Some(handle_param), Some(name)) = (
+        call.params.first(),
+        call.params.get(1).and_then(|p| text_of(&p.value)),
+    ) else {
+        return Ok(Err(wrong_type(
+            "sp_prepexecrpc",
+            "@procedure",
+            "ntext/nchar/nvarchar",
+        )));
+    };
+    let handle = prepared.insert(Prepared {
+        sql: String::new(),
+        declarations: String::new(),
+        procedure: Some(name.to_string()),
+    });
+    let mut result = match exec_procedure(backend, session, name, &call.params[2..], 2, sink)? {
+        Ok(result) => result,
+        Err(e) => return Ok(Err(e)),
+    };
+    result
+        .outputs
+        .insert(0, handle_output(handle_param, handle));
+    Ok(Ok(result))
+}
+
 /// sp_unprepare @handle
 fn unprepare(prepared: &mut PreparedStatements, call: &RpcCall) -> Result<CallResult, SqlError> {
     match call.params.first().and_then(|p| int_of(&p.value)) {
@@ -217,11 +267,15 @@ fn unprepare(prepared: &mut PreparedStatements, call: &RpcCall) -> Result<CallRe
 
 /// Any other procedure: `EXEC @status = name @a = @a, @b = @b OUTPUT, ...`, the values
 /// bound as parameters of that statement (positional ones get names of their own).
+///
+/// `values` are the call's parameters from `offset` on (the ordinals RETURNVALUE tokens
+/// carry count from the call's first parameter).
 fn exec_procedure<B: Backend, W: Write>(
     backend: &B,
     session: &mut B::Session,
     name: &str,
-    call: &RpcCall,
+    values: &[RpcParam],
+    offset: u16,
     sink: &mut TokenSink<'_, W>,
 ) -> CallOutcome {
     const STATUS: &str = "@__rpc_return_status";
@@ -232,7 +286,7 @@ fn exec_procedure<B: Backend, W: Write>(
         output: true,
     }];
     let mut args = Vec::new();
-    for (i, p) in call.params.iter().enumerate() {
+    for (i, p) in values.iter().enumerate() {
         let output = if p.is_output() { " OUTPUT" } else { "" };
         if p.status & PARAM_DEFAULT_VALUE != 0 {
             args.push(if p.name.is_empty() {
@@ -264,14 +318,14 @@ fn exec_procedure<B: Backend, W: Write>(
     let return_status = int_of(&params[0].value).unwrap_or(0);
     let mut outputs = Vec::new();
     let mut bound = params.into_iter().skip(1);
-    for (i, p) in call.params.iter().enumerate() {
+    for (i, p) in values.iter().enumerate() {
         if p.status & PARAM_DEFAULT_VALUE != 0 {
             continue;
         }
         let Some(param) = bound.next() else { break };
         if p.is_output() {
             outputs.push(Output {
-                ordinal: i as u16,
+                ordinal: offset + i as u16,
                 name: p.name.clone(),
                 ty: param.ty,
                 value: param.value,

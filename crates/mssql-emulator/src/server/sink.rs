@@ -220,6 +220,27 @@ impl<'a, W: Write> TokenSink<'a, W> {
     }
 }
 
+impl<W: Write> TokenSink<'_, W> {
+    /// A statement's DONE-type token (`kind`: DONE, or DONEINPROC inside a procedure).
+    fn statement_done(&mut self, kind: DoneKind, done: Done) -> Result<(), Abort> {
+        let mut status = 0;
+        if let Some(_count) = done.rowcount {
+            status |= tokens::DONE_COUNT;
+        }
+        if done.error || self.row_failed {
+            status |= tokens::DONE_ERROR;
+        }
+        let cur_cmd = if self.had_columns {
+            tokens::CURCMD_SELECT
+        } else {
+            0
+        };
+        self.had_columns = false;
+        self.row_failed = false;
+        self.send_done(kind, status, cur_cmd, done.rowcount.unwrap_or(0))
+    }
+}
+
 impl<W: Write> ResultSink for TokenSink<'_, W> {
     fn columns(&mut self, columns: &[ColumnMeta]) -> Result<(), Abort> {
         self.check_cancel()?;
@@ -254,26 +275,26 @@ impl<W: Write> ResultSink for TokenSink<'_, W> {
     }
 
     fn done(&mut self, done: Done) -> Result<(), Abort> {
-        let mut status = 0;
-        if let Some(_count) = done.rowcount {
-            status |= tokens::DONE_COUNT;
-        }
-        if done.error || self.row_failed {
-            status |= tokens::DONE_ERROR;
-        }
-        let cur_cmd = if self.had_columns {
-            tokens::CURCMD_SELECT
-        } else {
-            0
-        };
-        self.had_columns = false;
-        self.row_failed = false;
         let kind = if self.in_proc {
             DoneKind::DoneInProc
         } else {
             DoneKind::Done
         };
-        self.send_done(kind, status, cur_cmd, done.rowcount.unwrap_or(0))
+        self.statement_done(kind, done)
+    }
+
+    fn done_in_proc(&mut self, done: Done) -> Result<(), Abort> {
+        self.statement_done(DoneKind::DoneInProc, done)
+    }
+
+    /// A procedure called by a batch's EXEC ended: RETURNSTATUS and DONEPROC, as SQL Server
+    /// sends them. Inside an RPC the call's own closing tokens say it (see `procs`).
+    fn procedure_end(&mut self, status: i32) -> Result<(), Abort> {
+        if self.in_proc {
+            return Ok(());
+        }
+        self.send_return_status(status)?;
+        self.send_done(DoneKind::DoneProc, 0, 0, 0)
     }
 
     fn message(&mut self, message: &SqlError, is_error: bool) -> Result<(), Abort> {

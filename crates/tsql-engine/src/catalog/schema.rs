@@ -235,6 +235,36 @@ pub const UNIQUIFIERS: BaseTable = BaseTable {
     indexes: &["CREATE UNIQUE INDEX IF NOT EXISTS {db}.__mssql_uniquifiers_obj ON __mssql_uniquifiers(object_id)"],
 };
 
+/// A procedure's parameters (`sys.parameters`, `INFORMATION_SCHEMA.PARAMETERS`).
+pub const PARAMETERS: BaseTable = BaseTable {
+    name: "__mssql_parameters",
+    columns: &[
+        ("object_id", INT),
+        ("name", SYSNAME),
+        ("parameter_id", INT),
+        ("system_type_id", TINYINT),
+        ("user_type_id", INT),
+        ("max_length", SMALLINT),
+        ("precision", TINYINT),
+        ("scale", TINYINT),
+        ("is_output", BIT),
+        ("type_text", SYSNAME),
+        ("catalog", SYSNAME),
+        ("schema_name", SYSNAME),
+        ("routine_name", SYSNAME),
+        ("parameter_mode", SqlType::NVarChar(Some(10))),
+        ("data_type", SYSNAME),
+        ("char_max_len", INT),
+        ("char_octet_len", INT),
+        ("num_precision", TINYINT),
+        ("num_radix", SMALLINT),
+        ("num_scale", INT),
+        ("dt_precision", SMALLINT),
+        ("collation_name", SYSNAME),
+    ],
+    indexes: &["CREATE INDEX IF NOT EXISTS {db}.__mssql_parameters_obj ON __mssql_parameters(object_id, parameter_id)"],
+};
+
 pub const BASE_TABLES: &[&BaseTable] = &[
     &DBTS,
     &SCHEMAS,
@@ -246,6 +276,7 @@ pub const BASE_TABLES: &[&BaseTable] = &[
     &TYPES,
     &DATABASES,
     &UNIQUIFIERS,
+    &PARAMETERS,
 ];
 
 /// The SQLite declaration of a metadata column: names compare as SQL Server compares them
@@ -286,7 +317,10 @@ pub const VIEWS: &[(&str, &str, &str)] = &[
     ("sys", "all_objects", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published FROM __mssql_objects"),
     ("sys", "tables", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published, 0 AS lob_data_space_id, NULL AS filestream_data_space_id, 0 AS max_column_id_used, 0 AS lock_on_bulk_load, 1 AS uses_ansi_nulls, 0 AS is_replicated, 0 AS has_replication_filter, 0 AS is_merge_published, 0 AS is_sync_tran_subscribed, 0 AS has_unchecked_assembly_data, 0 AS text_in_row_limit, 0 AS large_value_types_out_of_row, 0 AS is_tracked_by_cdc, 0 AS lock_escalation, 'TABLE' AS lock_escalation_desc, 0 AS is_filetable, 0 AS is_memory_optimized, 0 AS durability, 'SCHEMA_AND_DATA' AS durability_desc, 0 AS temporal_type, 'NON_TEMPORAL_TABLE' AS temporal_type_desc, NULL AS history_table_id, 0 AS is_remote_data_archive_enabled, 0 AS is_external FROM __mssql_objects WHERE type = 'U'"),
     ("sys", "views", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published FROM __mssql_objects WHERE type = 'V'"),
-    ("sys", "sql_modules", "SELECT object_id, definition, 1 AS uses_ansi_nulls, 1 AS uses_quoted_identifier, 0 AS is_schema_bound, 0 AS uses_database_collation, 0 AS is_recompiled, 0 AS null_on_null_input, NULL AS execute_as_principal_id, 0 AS uses_native_compilation FROM __mssql_objects WHERE type = 'V' AND definition IS NOT NULL"),
+    ("sys", "sql_modules", "SELECT object_id, definition, 1 AS uses_ansi_nulls, 1 AS uses_quoted_identifier, 0 AS is_schema_bound, 0 AS uses_database_collation, 0 AS is_recompiled, 0 AS null_on_null_input, NULL AS execute_as_principal_id, 0 AS uses_native_compilation FROM __mssql_objects WHERE type IN ('V', 'P') AND definition IS NOT NULL"),
+    ("sys", "procedures", "SELECT name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_ms_shipped, is_published, is_schema_published, 0 AS is_auto_executed, 0 AS is_execution_replicated, 0 AS is_repl_serializable_only, 0 AS skips_repl_constraints FROM __mssql_objects WHERE type = 'P'"),
+    ("sys", "parameters", "SELECT object_id, name, parameter_id, system_type_id, user_type_id, max_length, precision, scale, is_output, 0 AS is_cursor_ref, 0 AS has_default_value, 0 AS is_xml_document, NULL AS default_value, 0 AS xml_collection_id, 0 AS is_readonly, 1 AS is_nullable FROM __mssql_parameters"),
+    ("sys", "all_parameters", "SELECT object_id, name, parameter_id, system_type_id, user_type_id, max_length, precision, scale, is_output, 0 AS is_cursor_ref, 0 AS has_default_value, 0 AS is_xml_document, NULL AS default_value, 0 AS xml_collection_id, 0 AS is_readonly, 1 AS is_nullable FROM __mssql_parameters"),
     ("sys", "columns", "SELECT object_id, name, column_id, system_type_id, user_type_id, max_length, precision, scale, collation_name, is_nullable, is_ansi_padded, is_rowguidcol, is_identity, is_computed FROM __mssql_columns"),
     ("sys", "all_columns", "SELECT object_id, name, column_id, system_type_id, user_type_id, max_length, precision, scale, collation_name, is_nullable, is_ansi_padded, is_rowguidcol, is_identity, is_computed FROM __mssql_columns"),
     ("sys", "types", "SELECT name, system_type_id, user_type_id, schema_id, principal_id, max_length, precision, scale, collation_name, is_nullable, is_user_defined, is_assembly_type, default_object_id, rule_object_id, is_table_type FROM __mssql_types"),
@@ -307,6 +341,9 @@ pub const VIEWS: &[(&str, &str, &str)] = &[
     ("INFORMATION_SCHEMA", "VIEWS", "SELECT catalog AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, name AS TABLE_NAME, definition AS VIEW_DEFINITION, 'NONE' AS CHECK_OPTION, 'NO' AS IS_UPDATABLE FROM __mssql_objects WHERE type = 'V'"),
     ("INFORMATION_SCHEMA", "COLUMNS", "SELECT catalog AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME, name AS COLUMN_NAME, column_id AS ORDINAL_POSITION, default_definition AS COLUMN_DEFAULT, is_nullable_text AS IS_NULLABLE, data_type AS DATA_TYPE, char_max_len AS CHARACTER_MAXIMUM_LENGTH, char_octet_len AS CHARACTER_OCTET_LENGTH, num_precision AS NUMERIC_PRECISION, num_radix AS NUMERIC_PRECISION_RADIX, num_scale AS NUMERIC_SCALE, dt_precision AS DATETIME_PRECISION, collation_catalog AS CHARACTER_SET_CATALOG, collation_catalog AS CHARACTER_SET_SCHEMA, charset_name AS CHARACTER_SET_NAME, collation_catalog AS COLLATION_CATALOG, collation_catalog AS COLLATION_SCHEMA, collation_name AS COLLATION_NAME, collation_catalog AS DOMAIN_CATALOG, collation_catalog AS DOMAIN_SCHEMA, collation_catalog AS DOMAIN_NAME FROM __mssql_columns"),
     ("INFORMATION_SCHEMA", "TABLE_CONSTRAINTS", "SELECT catalog AS CONSTRAINT_CATALOG, schema_name AS CONSTRAINT_SCHEMA, name AS CONSTRAINT_NAME, catalog AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, parent_name AS TABLE_NAME, constraint_type AS CONSTRAINT_TYPE, 'NO' AS IS_DEFERRABLE, 'NO' AS INITIALLY_DEFERRED FROM __mssql_objects WHERE type IN ('PK', 'UQ')"),
+    // Procedures only (the engine has no user functions): the return-value columns are NULL.
+    ("INFORMATION_SCHEMA", "ROUTINES", "SELECT catalog AS SPECIFIC_CATALOG, schema_name AS SPECIFIC_SCHEMA, name AS SPECIFIC_NAME, catalog AS ROUTINE_CATALOG, schema_name AS ROUTINE_SCHEMA, name AS ROUTINE_NAME, 'PROCEDURE' AS ROUTINE_TYPE, NULL AS MODULE_CATALOG, NULL AS MODULE_SCHEMA, NULL AS MODULE_NAME, NULL AS UDT_CATALOG, NULL AS UDT_SCHEMA, NULL AS UDT_NAME, NULL AS DATA_TYPE, NULL AS CHARACTER_MAXIMUM_LENGTH, NULL AS CHARACTER_OCTET_LENGTH, NULL AS COLLATION_CATALOG, NULL AS COLLATION_SCHEMA, NULL AS COLLATION_NAME, NULL AS CHARACTER_SET_CATALOG, NULL AS CHARACTER_SET_SCHEMA, NULL AS CHARACTER_SET_NAME, NULL AS NUMERIC_PRECISION, NULL AS NUMERIC_PRECISION_RADIX, NULL AS NUMERIC_SCALE, NULL AS DATETIME_PRECISION, NULL AS INTERVAL_TYPE, NULL AS INTERVAL_PRECISION, NULL AS TYPE_UDT_CATALOG, NULL AS TYPE_UDT_SCHEMA, NULL AS TYPE_UDT_NAME, NULL AS SCOPE_CATALOG, NULL AS SCOPE_SCHEMA, NULL AS SCOPE_NAME, NULL AS MAXIMUM_CARDINALITY, NULL AS DTD_IDENTIFIER, 'SQL' AS ROUTINE_BODY, substr(definition, 1, 4000) AS ROUTINE_DEFINITION, NULL AS EXTERNAL_NAME, NULL AS EXTERNAL_LANGUAGE, NULL AS PARAMETER_STYLE, 'NO' AS IS_DETERMINISTIC, 'MODIFIES' AS SQL_DATA_ACCESS, NULL AS IS_NULL_CALL, NULL AS SQL_PATH, 'YES' AS SCHEMA_LEVEL_ROUTINE, -1 AS MAX_DYNAMIC_RESULT_SETS, 'NO' AS IS_USER_DEFINED_CAST, 'NO' AS IS_IMPLICITLY_INVOCABLE, create_date AS CREATED, modify_date AS LAST_ALTERED FROM __mssql_objects WHERE type = 'P'"),
+    ("INFORMATION_SCHEMA", "PARAMETERS", "SELECT catalog AS SPECIFIC_CATALOG, schema_name AS SPECIFIC_SCHEMA, routine_name AS SPECIFIC_NAME, parameter_id AS ORDINAL_POSITION, parameter_mode AS PARAMETER_MODE, 'NO' AS IS_RESULT, 'NO' AS AS_LOCATOR, name AS PARAMETER_NAME, data_type AS DATA_TYPE, char_max_len AS CHARACTER_MAXIMUM_LENGTH, char_octet_len AS CHARACTER_OCTET_LENGTH, NULL AS COLLATION_CATALOG, NULL AS COLLATION_SCHEMA, collation_name AS COLLATION_NAME, NULL AS CHARACTER_SET_CATALOG, NULL AS CHARACTER_SET_SCHEMA, NULL AS CHARACTER_SET_NAME, num_precision AS NUMERIC_PRECISION, num_radix AS NUMERIC_PRECISION_RADIX, num_scale AS NUMERIC_SCALE, dt_precision AS DATETIME_PRECISION, NULL AS INTERVAL_TYPE, NULL AS INTERVAL_PRECISION, NULL AS USER_DEFINED_TYPE_CATALOG, NULL AS USER_DEFINED_TYPE_SCHEMA, NULL AS USER_DEFINED_TYPE_NAME, NULL AS SCOPE_CATALOG, NULL AS SCOPE_SCHEMA, NULL AS SCOPE_NAME FROM __mssql_parameters"),
     ("INFORMATION_SCHEMA", "KEY_COLUMN_USAGE", "SELECT catalog AS CONSTRAINT_CATALOG, schema_name AS CONSTRAINT_SCHEMA, constraint_name AS CONSTRAINT_NAME, catalog AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME, column_name AS COLUMN_NAME, key_ordinal AS ORDINAL_POSITION FROM __mssql_index_columns WHERE constraint_name IS NOT NULL"),
     ("INFORMATION_SCHEMA", "CONSTRAINT_COLUMN_USAGE", "SELECT catalog AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME, column_name AS COLUMN_NAME, catalog AS CONSTRAINT_CATALOG, schema_name AS CONSTRAINT_SCHEMA, constraint_name AS CONSTRAINT_NAME FROM __mssql_index_columns WHERE constraint_name IS NOT NULL"),
 ];
@@ -320,14 +357,12 @@ pub const EMPTY_VIEWS: &[(&str, &str, &str)] = &[
     ("sys", "check_constraints", "name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date, is_disabled, parent_column_id, definition, is_system_named"),
     ("sys", "computed_columns", "object_id, name, column_id, system_type_id, user_type_id, max_length, precision, scale, definition, is_persisted"),
     ("sys", "extended_properties", "class, class_desc, major_id, minor_id, name, value"),
-    ("sys", "procedures", "name, object_id, principal_id, schema_id, parent_object_id, type, type_desc, create_date, modify_date"),
     ("sys", "triggers", "name, object_id, parent_class, parent_id, type, type_desc, create_date, modify_date, is_disabled"),
     ("sys", "sequences", "name, object_id, schema_id, start_value, increment, current_value"),
     ("sys", "synonyms", "name, object_id, schema_id, base_object_name"),
     ("sys", "table_types", "name, system_type_id, user_type_id, schema_id, type_table_object_id"),
     ("INFORMATION_SCHEMA", "REFERENTIAL_CONSTRAINTS", "CONSTRAINT_CATALOG, CONSTRAINT_SCHEMA, CONSTRAINT_NAME, UNIQUE_CONSTRAINT_CATALOG, UNIQUE_CONSTRAINT_SCHEMA, UNIQUE_CONSTRAINT_NAME, MATCH_OPTION, UPDATE_RULE, DELETE_RULE"),
     ("INFORMATION_SCHEMA", "CHECK_CONSTRAINTS", "CONSTRAINT_CATALOG, CONSTRAINT_SCHEMA, CONSTRAINT_NAME, CHECK_CLAUSE"),
-    ("INFORMATION_SCHEMA", "ROUTINES", "SPECIFIC_CATALOG, SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_CATALOG, ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE"),
 ];
 
 /// The SELECT of an empty catalog view with these columns.

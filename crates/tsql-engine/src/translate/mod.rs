@@ -2,6 +2,7 @@
 //! does not accept), and the rewriting of those statements into SQLite.
 
 pub mod apply;
+mod blocks;
 mod calls;
 pub mod expr;
 pub mod forclause;
@@ -9,6 +10,7 @@ pub mod names;
 pub mod ops;
 pub(crate) mod pivot;
 mod syntax;
+pub(crate) use syntax::is_reserved;
 mod top;
 pub mod tvf;
 mod wildcard;
@@ -36,6 +38,8 @@ pub struct Clustering {
     /// Where the batch's WHILE keywords are (line, column): the pre-pass hands them to the
     /// parser as IF, whose MsSql form takes BEGIN...END blocks without semicolons.
     pub loops: HashSet<(u64, u64)>,
+    /// The EXECUTE statements, which the pre-pass replaced by `EXECUTE (index)`.
+    pub execs: Vec<std::sync::Arc<crate::procedures::ExecCall>>,
 }
 
 /// A parsed batch.
@@ -142,7 +146,10 @@ pub fn parse_batch(sql: &str) -> Result<Batch, SqlError> {
             err.line = e.location.line as u32;
             err
         })?;
-    let clustering = prepass(&mut tokens);
+    let execs = crate::procedures::exec_syntax::prepass(sql, &mut tokens)?;
+    blocks::rewrite(&mut tokens);
+    let mut clustering = prepass(&mut tokens);
+    clustering.execs = execs;
     if let Some(err) = syntax::misplaced_keyword(&tokens) {
         return Err(err);
     }

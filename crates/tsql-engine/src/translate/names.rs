@@ -186,8 +186,9 @@ impl<'a> Resolver<'a> {
         Ok(loaded)
     }
 
-    /// `OBJECT_ID('name')`: any object (table, view, constraint) or NULL.
-    fn object_id(&self, text: &str) -> Result<Option<i64>, SqlError> {
+    /// `OBJECT_ID('name' [, 'type'])`: any object (table, view, constraint, procedure) or
+    /// NULL; with a type, only an object of that type.
+    fn object_id(&self, text: &str, kind: Option<&str>) -> Result<Option<i64>, SqlError> {
         let parts = Parts::parse(text)?;
         if parts.name.starts_with('#') {
             return Ok(self
@@ -199,7 +200,9 @@ impl<'a> Resolver<'a> {
             return Ok(None);
         };
         let schema = parts.schema.clone().unwrap_or_else(|| "dbo".into());
-        Ok(catalog::find_object(self.conn, &db, &schema, &parts.name)?.map(|(id, _)| id))
+        Ok(catalog::find_object(self.conn, &db, &schema, &parts.name)?
+            .filter(|(_, t)| kind.is_none_or(|k| k.trim().eq_ignore_ascii_case(t)))
+            .map(|(id, _)| id))
     }
 
     /// `@@name`: constants folded, per-execution values bound as `@__name` parameters.
@@ -215,7 +218,7 @@ impl<'a> Resolver<'a> {
             "@@DATEFIRST" => number(7),
             "@@TEXTSIZE" => number(2147483647),
             "@@MAX_CONNECTIONS" => number(32767),
-            "@@NESTLEVEL" => number(0),
+            "@@NESTLEVEL" => param("@__nestlevel"),
             "@@OPTIONS" => number(5496),
             "@@TRANCOUNT" => param("@__trancount"),
             "@@ROWCOUNT" => param("@__rowcount"),
@@ -251,8 +254,8 @@ impl<'a> Resolver<'a> {
             ("SCHEMA_ID", 0) => number(1),
             ("DATABASE_PRINCIPAL_ID" | "USER_ID", 0) => number(1),
             ("IS_SRVROLEMEMBER" | "IS_MEMBER", 1) => number(1),
-            ("OBJECT_ID", 1 | 2) if lit(0).is_some() => {
-                match self.object_id(&lit(0).unwrap_or_default())? {
+            ("OBJECT_ID", 1 | 2) if lit(0).is_some() && (argc == 1 || lit(1).is_some()) => {
+                match self.object_id(&lit(0).unwrap_or_default(), lit(1).as_deref())? {
                     Some(id) => number(id),
                     None => null(),
                 }
@@ -341,10 +344,16 @@ impl<'a> Resolver<'a> {
             ),
             ("TYPE_NAME", 1) => lookup(&db, "__mssql_types", "name", "user_type_id", &a(0)),
             // A name only known at run time (a parameter, a column) is parsed there.
-            ("OBJECT_ID", 1 | 2) => format!(
+            ("OBJECT_ID", 1) => format!(
                 "(SELECT object_id FROM {db}.__mssql_objects WHERE sqlite_name = __mssql_object_key({}) COLLATE NOCASE)",
                 a(0)
             ),
+            ("OBJECT_ID", 2) => format!(
+                "(SELECT object_id FROM {db}.__mssql_objects WHERE sqlite_name = __mssql_object_key({}) COLLATE NOCASE AND trim(type) = trim({}))",
+                a(0),
+                a(1)
+            ),
+            ("OBJECT_DEFINITION", 1) => lookup(&db, "__mssql_objects", "definition", "object_id", &a(0)),
             ("OBJECTPROPERTY", 2) => object_property(&db, &a(0), &a(1)),
             ("COLUMNPROPERTY", 3) => super::calls::column_property_sql(&db, &a(0), &a(1), &a(2)),
             ("DATABASEPROPERTYEX", 2) => super::calls::database_property_sql(&a(0), &a(1)),

@@ -105,13 +105,13 @@ impl Item {
     }
 }
 
-/// A CTE in scope: its name and, when known, its columns' NULL-ability.
-type CteColumns = (String, Option<Vec<(String, Option<bool>)>>);
+/// A CTE in scope: its name and, when known, its columns' (name, nullable).
+type Cte = (String, Option<Vec<(String, Option<bool>)>>);
 
 struct Analysis<'a, 'r> {
     r: &'a Resolver<'r>,
     /// The CTEs in scope, innermost last.
-    ctes: Vec<CteColumns>,
+    ctes: Vec<Cte>,
 }
 
 impl Analysis<'_, '_> {
@@ -180,7 +180,7 @@ impl Analysis<'_, '_> {
     }
 
     fn select(&mut self, s: &Select) -> Output {
-        let items = self.items_of_from(&s.from);
+        let items = self.source_items(&s.from);
         let rollup = has_rollup(&s.group_by);
         let any_outer = items.iter().any(|i| i.outer);
         let mut columns = Vec::new();
@@ -231,7 +231,7 @@ impl Analysis<'_, '_> {
     }
 
     /// The items of a FROM clause, each marked when an outer join can make it all NULL.
-    fn items_of_from(&mut self, from: &[TableWithJoins]) -> Vec<Item> {
+    fn source_items(&mut self, from: &[TableWithJoins]) -> Vec<Item> {
         let mut items = Vec::new();
         for twj in from {
             let start = items.len();
@@ -305,7 +305,7 @@ impl Analysis<'_, '_> {
             TableFactor::NestedJoin {
                 table_with_joins, ..
             } => {
-                let mut inner = self.items_of_from(std::slice::from_ref(table_with_joins.as_ref()));
+                let mut inner = self.source_items(std::slice::from_ref(table_with_joins.as_ref()));
                 for item in &mut inner {
                     item.outer |= outer;
                 }
