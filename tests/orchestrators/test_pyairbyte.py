@@ -4,9 +4,11 @@ validated against our spec, a read into PyAirbyte's DuckDB cache, and a second r
 that resumes from the state PyAirbyte stored. Runs in .venv-pyairbyte.
 """
 
+import atexit
 import datetime as dt
 import os
 import shlex
+import shutil
 import stat
 import sys
 import tempfile
@@ -20,7 +22,9 @@ import pytest
 os.environ["AIRBYTE_OFFLINE_MODE"] = "1"
 os.environ["DO_NOT_TRACK"] = "1"
 # Its logs in a temp dir of their own, not /tmp/airbyte (read at import too).
-os.environ.setdefault("AIRBYTE_LOGGING_ROOT", tempfile.mkdtemp(prefix="pyairbyte-logs-"))
+LOGS = Path(os.environ.setdefault("AIRBYTE_LOGGING_ROOT",
+                                  tempfile.mkdtemp(prefix="pyairbyte-logs-")))
+atexit.register(shutil.rmtree, LOGS, True)
 
 import airbyte as ab  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -247,3 +251,6 @@ def test_every_line_pyairbyte_read_validates(emulator, tmp_path):
     for kind in ("SPEC", "CONNECTION_STATUS", "CATALOG", "RECORD", "STATE", "TRACE"):
         assert kind in kinds, f"no {kind} line among {len(lines)}"
     assert emulator.password not in log.read_text(), "stdout shows the password"
+    for path in LOGS.rglob("*"):  # PyAirbyte's logs hold our stderr
+        if path.is_file():
+            assert emulator.password not in path.read_text(errors="replace"), path
