@@ -59,6 +59,57 @@ def test_discover_describes_tables_keys_and_views(source, emulator):
                           "shipped", "code", "ref", "payload", "paid", "note"}
 
 
+def test_discover_writes_airbyte_documented_types(source, emulator):
+    """Airbyte's "Data Types in Records" forms, NULL in the type of a nullable
+    column, and the SQL Server type under `x-mssql-type`."""
+    props = stream(discovered(source, emulator), "orders")["json_schema"]["properties"]
+
+    def prop(json_type, sql_type, **extra):
+        return {"type": json_type, "x-mssql-type": sql_type, **extra}
+
+    timestamp = {"format": "date-time", "airbyte_type": "timestamp_without_timezone"}
+    assert props == {
+        "id": prop("integer", "int"),
+        "customer": prop("string", "nvarchar(50)"),
+        "amount": prop("number", "decimal(18,4)"),
+        "price": prop("number", "money"),
+        "ratio": prop("number", "float"),
+        "placed": prop("string", "date", format="date"),
+        "updated": prop("string", "datetime2(7)", **timestamp),
+        "shipped": prop(["null", "string"], "datetimeoffset(7)", format="date-time",
+                        airbyte_type="timestamp_with_timezone"),
+        "code": prop("string", "char(6)"),
+        "ref": prop("string", "uniqueidentifier"),
+        "payload": prop("string", "varbinary(8)", contentEncoding="base64"),
+        "paid": prop("boolean", "bit"),
+        "note": prop(["null", "string"], "nvarchar(100)"),
+    }
+
+
+def test_discover_without_schemas_reads_every_schema(source, emulator):
+    config = emulator.config()
+    del config["schemas"]
+    run = source("discover", "--config", config)
+    assert run.code == 0, run.stderr
+    [catalog] = run.of_type("CATALOG")
+    names = {(s["namespace"], s["name"]) for s in catalog["catalog"]["streams"]}
+    assert {("dbo", "orders"), ("dbo", "order_lines"), ("dbo", "big_orders")} <= names
+
+
+def test_read_with_a_catalog_of_well_known_type_references(source, emulator):
+    """A catalog configured from an earlier discover, whose property schemas
+    are `$ref`s to Airbyte's well-known types, still reads its columns."""
+    found = stream(discovered(source, emulator), "order_lines")
+    old = {"$ref": "WellKnownTypes.json#/definitions/Integer"}
+    found["json_schema"]["properties"] = {"order_id": old, "line": old}
+    catalog = configured_catalog({"streams": [found]}, {"order_lines": ("full_refresh", None)})
+    run = source("read", "--config", emulator.config(), "--catalog", catalog)
+    assert run.code == 0, run.stderr
+    records = run.records("order_lines")
+    assert len(records) == 6
+    assert all(set(r) == {"order_id", "line"} for r in records)
+
+
 def test_read_full_refresh(source, emulator):
     catalog = configured_catalog(discovered(source, emulator), {
         "orders": ("full_refresh", None), "order_lines": ("full_refresh", None),

@@ -27,7 +27,6 @@ use std::path::Path;
 use std::time::Duration;
 
 const DEFAULT_PORT: u16 = 1433;
-const DEFAULT_SCHEMA: &str = "dbo";
 const DEFAULT_CHECKPOINT_SECONDS: u64 = 300;
 /// Streams (or parts of a split table) read at once when the config says nothing.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -94,7 +93,9 @@ pub struct Config {
     pub username: String,
     pub password: Secret,
     pub authentication: Authentication,
-    /// The schemas whose tables are synced, without duplicates.
+    /// The schemas whose tables are synced, without duplicates; empty when
+    /// the config names none: then every schema the login can read but SQL
+    /// Server's own.
     pub schemas: Vec<String>,
     pub jdbc: JdbcParams,
     pub tls: Tls,
@@ -251,7 +252,8 @@ fn read_schemas(top: &mut ObjectReader) -> Result<Vec<String>> {
         (Some(list), None, None) => list,
         (None, Some(one), None) => vec![one],
         (None, None, Some(list)) => list,
-        (None, None, None) => vec![DEFAULT_SCHEMA.to_string()],
+        // None named: every schema the login can read (see `source::discover`).
+        (None, None, None) => return Ok(Vec::new()),
         _ => return Err(Error::config(
             "config: more than one of `schemas`, `schema` and `filter_dbs` is set; keep `schemas`",
         )),

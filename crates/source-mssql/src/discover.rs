@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 pub struct Column {
     pub name: String,
     pub column_type: ColumnType,
+    /// Whether the column may hold NULL (INFORMATION_SCHEMA's IS_NULLABLE).
+    pub nullable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,12 +55,12 @@ impl Table {
         }
     }
 
-    /// `{"type": "object", "properties": {column: {"$ref": ...}}}`
+    /// `{"type": "object", "properties": {column: {"type": ..., "x-mssql-type": ...}}}`
     pub fn json_schema(&self) -> Value {
         let properties: Map<String, Value> = self
             .columns
             .iter()
-            .map(|c| (c.name.clone(), c.column_type.json_schema()))
+            .map(|c| (c.name.clone(), c.column_type.json_schema(c.nullable)))
             .collect();
         serde_json::json!({
             "type": "object",
@@ -74,10 +76,11 @@ mod tests {
     use crate::types::SqlType;
     use serde_json::json;
 
-    fn column(name: &str, type_name: &str) -> Column {
+    fn column(name: &str, type_name: &str, nullable: bool) -> Column {
         Column {
             name: name.into(),
             column_type: ColumnType::new(SqlType::from_name(type_name)),
+            nullable,
         }
     }
 
@@ -87,9 +90,9 @@ mod tests {
             schema: "dbo".into(),
             name: "users".into(),
             columns: vec![
-                column("id", "int"),
-                column("email", "nvarchar"),
-                column("seen", "datetime2"),
+                column("id", "int", false),
+                column("email", "nvarchar", true),
+                column("seen", "datetime2", true),
             ],
             primary_key: vec!["id".into()],
             order_key: vec!["id".into()],
@@ -100,9 +103,11 @@ mod tests {
             json!({
                 "name": "users", "namespace": "dbo",
                 "json_schema": {"type": "object", "additionalProperties": true, "properties": {
-                    "id": {"$ref": "WellKnownTypes.json#/definitions/Integer"},
-                    "email": {"$ref": "WellKnownTypes.json#/definitions/String"},
-                    "seen": {"$ref": "WellKnownTypes.json#/definitions/TimestampWithoutTimezone"}}},
+                    "id": {"type": "integer", "x-mssql-type": "int"},
+                    "email": {"type": ["null", "string"], "x-mssql-type": "nvarchar"},
+                    "seen": {"type": ["null", "string"], "format": "date-time",
+                             "airbyte_type": "timestamp_without_timezone",
+                             "x-mssql-type": "datetime2"}}},
                 "supported_sync_modes": ["full_refresh", "incremental"],
                 "source_defined_cursor": false,
                 "source_defined_primary_key": [["id"]],
@@ -116,7 +121,7 @@ mod tests {
         let table = Table {
             schema: "sales".into(),
             name: "notes".into(),
-            columns: vec![column("body", "ntext"), column("flag", "bit")],
+            columns: vec![column("body", "ntext", true), column("flag", "bit", false)],
             primary_key: vec![],
             order_key: vec![],
         };

@@ -331,6 +331,7 @@ mod tests {
         Column {
             name: name.into(),
             column_type,
+            nullable: true,
         }
     }
 

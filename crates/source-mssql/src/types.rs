@@ -134,9 +134,10 @@ impl SqlType {
     }
 }
 
-/// Airbyte's well-known JSON types, referenced from catalog schemas.
+/// The Airbyte type a column's values have ("Data Types in Records" in
+/// Airbyte's docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WellKnownType {
+pub enum AirbyteType {
     Boolean,
     Integer,
     Number,
@@ -148,26 +149,51 @@ pub enum WellKnownType {
     TimestampWithTimezone,
 }
 
-impl WellKnownType {
-    pub fn reference(self) -> &'static str {
-        use WellKnownType::*;
-        match self {
-            Boolean => "WellKnownTypes.json#/definitions/Boolean",
-            Integer => "WellKnownTypes.json#/definitions/Integer",
-            Number => "WellKnownTypes.json#/definitions/Number",
-            String => "WellKnownTypes.json#/definitions/String",
-            BinaryData => "WellKnownTypes.json#/definitions/BinaryData",
-            Date => "WellKnownTypes.json#/definitions/Date",
-            TimeWithoutTimezone => "WellKnownTypes.json#/definitions/TimeWithoutTimezone",
-            TimestampWithoutTimezone => "WellKnownTypes.json#/definitions/TimestampWithoutTimezone",
-            TimestampWithTimezone => "WellKnownTypes.json#/definitions/TimestampWithTimezone",
+/// The keyword of a property schema that holds the column's SQL Server type
+/// as CREATE TABLE writes it (`decimal(38,6)`), for a destination to create
+/// the same type. JSON Schema lets a schema carry keywords it doesn't
+/// define; readers that don't know this one ignore it.
+pub const MSSQL_TYPE_KEYWORD: &str = "x-mssql-type";
+
+impl AirbyteType {
+    /// The JSON Schema type and the keywords that narrow it, as Airbyte
+    /// documents them: `{"type": "string", "format": "date-time",
+    /// "airbyte_type": "timestamp_without_timezone"}`. A nullable column's
+    /// type is `["null", T]`, the union PyAirbyte and Airbyte's destinations
+    /// read as T that may be null; its NULLs then match the schema too.
+    pub fn schema(self, nullable: bool) -> Value {
+        use AirbyteType::*;
+        let primitive = match self {
+            Boolean => "boolean",
+            Integer => "integer",
+            Number => "number",
+            _ => "string",
+        };
+        let mut schema = json!({
+            "type": if nullable { json!(["null", primitive]) } else { json!(primitive) }
+        });
+        let (format, airbyte_type) = match self {
+            Date => (Some("date"), None),
+            TimeWithoutTimezone => (Some("time"), Some("time_without_timezone")),
+            TimestampWithoutTimezone => (Some("date-time"), Some("timestamp_without_timezone")),
+            TimestampWithTimezone => (Some("date-time"), Some("timestamp_with_timezone")),
+            _ => (None, None),
+        };
+        if let Some(format) = format {
+            schema["format"] = json!(format);
         }
+        if let Some(airbyte_type) = airbyte_type {
+            schema["airbyte_type"] = json!(airbyte_type);
+        }
+        if self == BinaryData {
+            schema["contentEncoding"] = json!("base64");
+        }
+        schema
     }
 
-    /// Plain JSON Schema for Singer targets, which don't resolve Airbyte's
-    /// `$ref`s; every column may be NULL.
+    /// Plain JSON Schema for Singer targets; every column may be NULL.
     pub fn singer_schema(self) -> Value {
-        use WellKnownType::*;
+        use AirbyteType::*;
         match self {
             Boolean => json!({"type": ["null", "boolean"]}),
             Integer => json!({"type": ["null", "integer"]}),
@@ -179,11 +205,6 @@ impl WellKnownType {
                 json!({"type": ["null", "string"], "format": "date-time"})
             }
         }
-    }
-
-    /// The property schema: `{"$ref": "WellKnownTypes.json#/definitions/..."}`.
-    pub fn schema(self) -> Value {
-        json!({ "$ref": self.reference() })
     }
 }
 
@@ -224,25 +245,28 @@ impl ColumnType {
         }
     }
 
-    pub fn well_known_type(&self) -> WellKnownType {
+    pub fn airbyte_type(&self) -> AirbyteType {
         use SqlType::*;
         match self.sql_type {
-            Bit => WellKnownType::Boolean,
-            TinyInt | SmallInt | Int | BigInt => WellKnownType::Integer,
-            Decimal | Numeric | Money | SmallMoney | Real | Float => WellKnownType::Number,
-            Date => WellKnownType::Date,
-            Time => WellKnownType::TimeWithoutTimezone,
-            SmallDateTime | DateTime | DateTime2 => WellKnownType::TimestampWithoutTimezone,
-            DateTimeOffset => WellKnownType::TimestampWithTimezone,
-            Binary | VarBinary | Image | RowVersion => WellKnownType::BinaryData,
+            Bit => AirbyteType::Boolean,
+            TinyInt | SmallInt | Int | BigInt => AirbyteType::Integer,
+            Decimal | Numeric | Money | SmallMoney | Real | Float => AirbyteType::Number,
+            Date => AirbyteType::Date,
+            Time => AirbyteType::TimeWithoutTimezone,
+            SmallDateTime | DateTime | DateTime2 => AirbyteType::TimestampWithoutTimezone,
+            DateTimeOffset => AirbyteType::TimestampWithTimezone,
+            Binary | VarBinary | Image | RowVersion => AirbyteType::BinaryData,
             Char | VarChar | NChar | NVarChar | Text | NText | Xml | UniqueIdentifier
-            | SqlVariant | HierarchyId | Geometry | Geography | Other(_) => WellKnownType::String,
+            | SqlVariant | HierarchyId | Geometry | Geography | Other(_) => AirbyteType::String,
         }
     }
 
-    /// The column's schema in a stream's `json_schema.properties`.
-    pub fn json_schema(&self) -> Value {
-        self.well_known_type().schema()
+    /// The column's schema in a stream's `json_schema.properties`: its
+    /// Airbyte type, and its SQL Server type under `x-mssql-type`.
+    pub fn json_schema(&self, nullable: bool) -> Value {
+        let mut schema = self.airbyte_type().schema(nullable);
+        schema[MSSQL_TYPE_KEYWORD] = json!(self.to_string());
+        schema
     }
 
     /// Whether rows can be read incrementally by this column: its values
@@ -327,71 +351,97 @@ pub fn quote_identifier(name: &str) -> String {
 mod tests {
     use super::*;
 
-    fn reference(name: &str) -> String {
-        ColumnType::new(SqlType::from_name(name)).json_schema()["$ref"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("WellKnownTypes.json#/definitions/")
-            .to_string()
+    /// The property schema of a NOT NULL column of type `name`, without
+    /// its SQL Server type.
+    fn airbyte(name: &str) -> Value {
+        let mut schema = ColumnType::new(SqlType::from_name(name)).json_schema(false);
+        schema.as_object_mut().unwrap().remove(MSSQL_TYPE_KEYWORD);
+        schema
     }
 
     #[test]
-    fn every_type_maps_to_its_well_known_type() {
+    fn every_type_maps_to_its_airbyte_type() {
+        let boolean = json!({"type": "boolean"});
+        let integer = json!({"type": "integer"});
+        let number = json!({"type": "number"});
+        let string = json!({"type": "string"});
+        let binary = json!({"type": "string", "contentEncoding": "base64"});
+        let date = json!({"type": "string", "format": "date"});
+        let time = json!({"type": "string", "format": "time",
+                          "airbyte_type": "time_without_timezone"});
+        let timestamp = json!({"type": "string", "format": "date-time",
+                               "airbyte_type": "timestamp_without_timezone"});
+        let timestamp_tz = json!({"type": "string", "format": "date-time",
+                                  "airbyte_type": "timestamp_with_timezone"});
         let expected = [
-            ("bit", "Boolean"),
-            ("tinyint", "Integer"),
-            ("smallint", "Integer"),
-            ("int", "Integer"),
-            ("bigint", "Integer"),
-            ("decimal", "Number"),
-            ("numeric", "Number"),
-            ("money", "Number"),
-            ("smallmoney", "Number"),
-            ("real", "Number"),
-            ("float", "Number"),
-            ("date", "Date"),
-            ("time", "TimeWithoutTimezone"),
-            ("smalldatetime", "TimestampWithoutTimezone"),
-            ("datetime", "TimestampWithoutTimezone"),
-            ("datetime2", "TimestampWithoutTimezone"),
-            ("datetimeoffset", "TimestampWithTimezone"),
-            ("char", "String"),
-            ("varchar", "String"),
-            ("nchar", "String"),
-            ("nvarchar", "String"),
-            ("sysname", "String"),
-            ("text", "String"),
-            ("ntext", "String"),
-            ("xml", "String"),
-            ("uniqueidentifier", "String"),
-            ("binary", "BinaryData"),
-            ("varbinary", "BinaryData"),
-            ("image", "BinaryData"),
-            ("rowversion", "BinaryData"),
-            ("timestamp", "BinaryData"),
-            ("sql_variant", "String"),
-            ("hierarchyid", "String"),
-            ("geometry", "String"),
-            ("geography", "String"),
-            ("some_clr_type", "String"),
+            ("bit", &boolean),
+            ("tinyint", &integer),
+            ("smallint", &integer),
+            ("int", &integer),
+            ("bigint", &integer),
+            ("decimal", &number),
+            ("numeric", &number),
+            ("money", &number),
+            ("smallmoney", &number),
+            ("real", &number),
+            ("float", &number),
+            ("date", &date),
+            ("time", &time),
+            ("smalldatetime", &timestamp),
+            ("datetime", &timestamp),
+            ("datetime2", &timestamp),
+            ("datetimeoffset", &timestamp_tz),
+            ("char", &string),
+            ("varchar", &string),
+            ("nchar", &string),
+            ("nvarchar", &string),
+            ("sysname", &string),
+            ("text", &string),
+            ("ntext", &string),
+            ("xml", &string),
+            ("uniqueidentifier", &string),
+            ("binary", &binary),
+            ("varbinary", &binary),
+            ("image", &binary),
+            ("rowversion", &binary),
+            ("timestamp", &binary),
+            ("sql_variant", &string),
+            ("hierarchyid", &string),
+            ("geometry", &string),
+            ("geography", &string),
+            ("some_clr_type", &string),
         ];
-        for (name, well_known) in expected {
-            assert_eq!(reference(name), well_known, "{name}");
+        for (name, schema) in expected {
+            assert_eq!(&airbyte(name), schema, "{name}");
         }
+    }
+
+    #[test]
+    fn a_nullable_column_is_a_union_with_null_and_every_schema_names_its_type() {
+        let amount = ColumnType::from_catalog("decimal", None, Some(38), Some(6));
+        assert_eq!(
+            amount.json_schema(true),
+            json!({"type": ["null", "number"], "x-mssql-type": "decimal(38,6)"})
+        );
+        let at = ColumnType::from_catalog("datetime2", None, None, Some(3));
+        assert_eq!(
+            at.json_schema(false),
+            json!({"type": "string", "format": "date-time",
+                   "airbyte_type": "timestamp_without_timezone", "x-mssql-type": "datetime2(3)"})
+        );
+        let version = ColumnType::from_catalog("timestamp", None, None, None);
+        assert_eq!(version.json_schema(false)["x-mssql-type"], "rowversion");
+        let body = ColumnType::from_catalog("varchar", Some(-1), None, None);
+        assert_eq!(
+            body.json_schema(true),
+            json!({"type": ["null", "string"], "x-mssql-type": "varchar(max)"})
+        );
     }
 
     #[test]
     fn names_are_case_insensitive() {
         assert_eq!(SqlType::from_name("DateTime2"), SqlType::DateTime2);
         assert_eq!(SqlType::from_name(" NVARCHAR "), SqlType::NVarChar);
-    }
-
-    #[test]
-    fn schema_is_a_reference() {
-        assert_eq!(
-            ColumnType::new(SqlType::Int).json_schema(),
-            json!({"$ref": "WellKnownTypes.json#/definitions/Integer"})
-        );
     }
 
     #[test]

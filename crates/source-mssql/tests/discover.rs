@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use mssql_emulator::RunningEmulator;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ GO
 CREATE TABLE other.hidden (id int)
 GO
 CREATE TABLE dbo.notes (body nvarchar(max), flag bit)
+GO
+CREATE TABLE guest.visits (id int)
 ";
 
 fn catalog_streams(run: &Run) -> Vec<Value> {
@@ -42,8 +45,28 @@ fn stream<'a>(streams: &'a [Value], namespace: &str, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no stream {namespace}.{name}: {streams:?}"))
 }
 
-fn reference(name: &str) -> Value {
-    json!({"$ref": format!("WellKnownTypes.json#/definitions/{name}")})
+/// A property schema: `{"type": json_type, "x-mssql-type": sql_type}`, its
+/// type `["null", json_type]` when the column is `nullable`.
+fn property(json_type: &str, nullable: bool, sql_type: &str) -> Value {
+    let json_type = if nullable {
+        json!(["null", json_type])
+    } else {
+        json!(json_type)
+    };
+    json!({"type": json_type, "x-mssql-type": sql_type})
+}
+
+fn names(streams: &[Value]) -> Vec<String> {
+    streams
+        .iter()
+        .map(|s| {
+            format!(
+                "{}.{}",
+                s["namespace"].as_str().unwrap(),
+                s["name"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -56,18 +79,8 @@ fn streams_of_the_configured_schemas() {
     ]);
     run.assert_success();
     let streams = catalog_streams(&run);
-    let names: Vec<String> = streams
-        .iter()
-        .map(|s| {
-            format!(
-                "{}.{}",
-                s["namespace"].as_str().unwrap(),
-                s["name"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        names,
+        names(&streams),
         [
             "dbo.big_lines",
             "dbo.notes",
@@ -87,18 +100,25 @@ fn streams_of_the_configured_schemas() {
         lines["supported_sync_modes"],
         json!(["full_refresh", "incremental"])
     );
+    // Airbyte's documented types; NULL allowed where the column allows it;
+    // the exact SQL Server type alongside.
     assert_eq!(
         lines["json_schema"]["properties"],
-        json!({"order_id": reference("Integer"), "line_no": reference("Integer"),
-               "sku": reference("String"), "qty": reference("Integer"),
-               "updated_at": reference("TimestampWithoutTimezone")})
+        json!({"order_id": property("integer", false, "int"),
+               "line_no": property("integer", false, "smallint"),
+               "sku": property("string", false, "nvarchar(20)"),
+               "qty": property("integer", true, "int"),
+               "updated_at": {"type": ["null", "string"], "format": "date-time",
+                              "airbyte_type": "timestamp_without_timezone",
+                              "x-mssql-type": "datetime2(7)"}})
     );
 
     // A view: its columns, no key.
     let view = stream(&streams, "dbo", "big_lines");
     assert_eq!(
         view["json_schema"]["properties"],
-        json!({"order_id": reference("Integer"), "qty": reference("Integer")})
+        json!({"order_id": property("integer", false, "int"),
+               "qty": property("integer", true, "int")})
     );
     assert!(view.get("source_defined_primary_key").is_none());
     assert_eq!(view["is_resumable"], false);
@@ -108,13 +128,42 @@ fn streams_of_the_configured_schemas() {
     assert_eq!(odd["source_defined_primary_key"], json!([["select"]]));
     assert_eq!(
         odd["json_schema"]["properties"],
-        json!({"select": reference("Integer"), "名前": reference("String"),
-               "a b": reference("Boolean")})
+        json!({"select": property("integer", false, "int"),
+               "名前": property("string", true, "nvarchar(10)"),
+               "a b": property("boolean", true, "bit")})
     );
 
     // No column can be a cursor: full refresh only.
     let notes = stream(&streams, "dbo", "notes");
     assert_eq!(notes["supported_sync_modes"], json!(["full_refresh"]));
+}
+
+/// With no `schemas` in the config, every schema the login can read but
+/// SQL Server's own (`guest` is one: a table made there is not a stream).
+#[test]
+fn with_no_schemas_every_user_schema() {
+    let server = emulator(INIT);
+    let run = run(&["discover", "--config", &config(&server, json!({}))]);
+    run.assert_success();
+    assert_eq!(
+        names(&catalog_streams(&run)),
+        [
+            "dbo.big_lines",
+            "dbo.notes",
+            "dbo.order_lines",
+            "other.hidden",
+            "sales.odd ]name"
+        ]
+    );
+    // A named schema still limits the catalog to it.
+    let run = run_with(&server, json!({"schemas": ["other"]}));
+    assert_eq!(names(&catalog_streams(&run)), ["other.hidden"]);
+}
+
+fn run_with(server: &RunningEmulator, extra: Value) -> Run {
+    let run = run(&["discover", "--config", &config(server, extra)]);
+    run.assert_success();
+    run
 }
 
 #[test]

@@ -85,6 +85,136 @@ fn every_type_exactly() {
     );
 }
 
+/// The catalog's streams, from `discover`.
+fn discovered(server: &mssql_emulator::RunningEmulator) -> Vec<Value> {
+    let run = run(&["discover", "--config", &config(server, json!({}))]);
+    run.assert_success();
+    run.of_type("CATALOG")[0]["catalog"]["streams"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Whether `value` is one that `schema`, an Airbyte property schema, allows:
+/// its JSON type (null only in a `["null", T]` union), and for strings the
+/// form its `format`, `airbyte_type` or `contentEncoding` names.
+fn matches(schema: &Value, value: &Value) -> bool {
+    use base64::Engine;
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+    let (json_type, nullable) = match &schema["type"] {
+        Value::String(t) => (t.as_str(), false),
+        Value::Array(types) => match types.as_slice() {
+            [null, t] if null == "null" => (t.as_str().unwrap(), true),
+            _ => panic!("unexpected type union in {schema}"),
+        },
+        _ => panic!("no type in {schema}"),
+    };
+    let text = value.as_str().unwrap_or_default();
+    match (json_type, value) {
+        (_, Value::Null) => nullable,
+        ("boolean", v) => v.is_boolean(),
+        ("integer", v) => v.is_i64() || v.is_u64(),
+        ("number", v) => v.is_number(),
+        ("string", Value::String(_)) => {
+            match (
+                schema["format"].as_str(),
+                schema["airbyte_type"].as_str(),
+                schema["contentEncoding"].as_str(),
+            ) {
+                (None, None, None) => true,
+                (None, None, Some("base64")) => base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .is_ok(),
+                (Some("date"), None, None) => NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+                (Some("time"), Some("time_without_timezone"), None) => {
+                    NaiveTime::parse_from_str(text, "%H:%M:%S%.f").is_ok()
+                }
+                (Some("date-time"), Some("timestamp_without_timezone"), None) => {
+                    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+                }
+                (Some("date-time"), Some("timestamp_with_timezone"), None) => {
+                    DateTime::parse_from_rfc3339(text).is_ok()
+                }
+                other => panic!("unexpected string schema {other:?} in {schema}"),
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Every value of every type, and every NULL, is one its discovered
+/// schema allows; the schema names the column's SQL Server type. The read
+/// uses the discovered stream as its catalog, as Airbyte's platform does.
+#[test]
+fn records_match_the_discovered_schemas() {
+    let server = emulator(INIT);
+    let streams = discovered(&server);
+    let [stream] = streams.as_slice() else {
+        panic!("one stream expected: {streams:?}")
+    };
+    let properties = stream["json_schema"]["properties"].as_object().unwrap();
+    assert_eq!(properties["c_decimal"]["x-mssql-type"], "decimal(38,10)");
+    assert_eq!(
+        properties["c_datetimeoffset"]["x-mssql-type"],
+        "datetimeoffset(7)"
+    );
+    assert_eq!(properties["c_nvarchar"]["x-mssql-type"], "nvarchar(max)");
+    assert_eq!(properties["id"]["type"], "integer");
+    let catalog = json!({"streams": [{"stream": stream, "sync_mode": "full_refresh",
+                                      "destination_sync_mode": "overwrite"}]});
+    let run = run(&[
+        "read",
+        "--config",
+        &config(&server, json!({})),
+        "--catalog",
+        &file(&catalog.to_string()),
+    ]);
+    run.assert_success();
+    let records = run.records();
+    assert_eq!(records.len(), 2);
+    for record in &records {
+        let data = record.as_object().unwrap();
+        assert_eq!(data.len(), properties.len());
+        for (column, value) in data {
+            let schema = &properties[column];
+            assert!(matches(schema, value), "{column}: {value} against {schema}");
+        }
+    }
+}
+
+/// A catalog configured from an older discover, whose property schemas are
+/// `$ref`s to Airbyte's well-known types, still reads its columns.
+#[test]
+fn a_catalog_of_well_known_type_references_still_reads() {
+    let server = emulator(INIT);
+    let reference =
+        |name: &str| json!({"$ref": format!("WellKnownTypes.json#/definitions/{name}")});
+    let catalog = json!({"streams": [{
+        "stream": {"name": "every_type", "namespace": "dbo",
+                   "json_schema": {"type": "object", "properties": {
+                       "id": reference("Integer"), "c_bit": reference("Boolean"),
+                       "c_datetime2": reference("TimestampWithoutTimezone"),
+                       "c_binary": reference("BinaryData")}},
+                   "supported_sync_modes": ["full_refresh", "incremental"]},
+        "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]});
+    let run = run(&[
+        "read",
+        "--config",
+        &config(&server, json!({})),
+        "--catalog",
+        &file(&catalog.to_string()),
+    ]);
+    run.assert_success();
+    assert_eq!(
+        run.records(),
+        [
+            json!({"id": 1, "c_bit": true, "c_datetime2": "2024-02-29T10:30:00.1234567",
+                   "c_binary": "AQIDBA=="}),
+            json!({"id": 2, "c_bit": null, "c_datetime2": null, "c_binary": null})
+        ]
+    );
+}
+
 #[test]
 fn messages_around_the_records() {
     let server = emulator(

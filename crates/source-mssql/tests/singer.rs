@@ -125,6 +125,29 @@ fn discover_shape() {
         .unwrap();
     assert_eq!(id["metadata"]["inclusion"], "automatic");
     assert_eq!(id["metadata"]["sql-datatype"], "int");
+    // Each column's exact SQL Server type, as Airbyte mode's `x-mssql-type`.
+    let sql_types: Vec<(String, String)> = events["metadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|m| {
+            (
+                m["breadcrumb"][1].as_str().unwrap().to_string(),
+                m["metadata"]["sql-datatype"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("id", "int"),
+        ("at", "datetime2(3)"),
+        ("what", "nvarchar(20)"),
+        ("price", "decimal(9,2)"),
+    ];
+    assert_eq!(
+        sql_types,
+        expected.map(|(c, t)| (c.to_string(), t.to_string()))
+    );
     let view = &entry(&mut catalog, "dbo-named")["metadata"][0]["metadata"];
     assert_eq!(view["is-view"], true);
     assert_eq!(view["forced-replication-method"], "FULL_TABLE");

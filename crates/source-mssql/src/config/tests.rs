@@ -34,7 +34,8 @@ fn minimal_config_gets_defaults() {
     assert_eq!(c.database, "shop");
     assert_eq!(c.username, "reader");
     assert_eq!(c.password.expose(), PASSWORD);
-    assert_eq!(c.schemas, vec!["dbo"]);
+    // None named: all schemas.
+    assert!(c.schemas.is_empty());
     assert_eq!(c.tls, Tls::Unencrypted);
     assert_eq!(c.concurrency, 4);
     assert_eq!(c.checkpoint_interval, Duration::from_secs(300));

@@ -12,6 +12,10 @@ use futures_util::TryStreamExt;
 
 pub async fn check(config: &Config) -> Result<()> {
     let mut client = connect(config).await?;
+    // No schema named: discover reads whichever the login can see.
+    if config.schemas.is_empty() {
+        return Ok(());
+    }
     let query = Query {
         sql: format!(
             "SELECT name FROM sys.schemas WHERE name IN ({})",

@@ -1,6 +1,7 @@
 //! `discover`, and the catalog queries behind it (which `read` runs too, for
-//! the tables' current columns): every table and view of some schemas, with
-//! their columns, primary keys, and the unique key a read orders them by.
+//! the tables' current columns): every table and view of some schemas (or
+//! of all but SQL Server's own), with their columns, primary keys, and the
+//! unique key a read orders them by.
 //!
 //! Three statements whatever the number of tables: a query per table would
 //! take minutes on a database of thousands. Rows are matched up here by
@@ -21,15 +22,16 @@ use std::collections::BTreeMap;
 /// table-valued functions, which can't be read as streams, so only names
 /// found here become tables.
 const TABLES: &str = "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES \
-                      WHERE TABLE_TYPE IN ('BASE TABLE', 'VIEW') AND TABLE_SCHEMA IN ({schemas})";
+                      WHERE TABLE_TYPE IN ('BASE TABLE', 'VIEW') AND TABLE_SCHEMA {schemas}";
 
 /// DATA_TYPE names the system type even for alias types. The numbers are
-/// cast to int because SQL Server types them tinyint, smallint and int.
+/// cast to int because SQL Server types them tinyint, smallint and int;
+/// IS_NULLABLE is `YES` or `NO`.
 const COLUMNS: &str = "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, \
                        CAST(ORDINAL_POSITION AS int), DATA_TYPE, \
                        CAST(CHARACTER_MAXIMUM_LENGTH AS int), CAST(NUMERIC_PRECISION AS int), \
-                       CAST(COALESCE(NUMERIC_SCALE, DATETIME_PRECISION) AS int) \
-                       FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN ({schemas})";
+                       CAST(COALESCE(NUMERIC_SCALE, DATETIME_PRECISION) AS int), IS_NULLABLE \
+                       FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA {schemas}";
 
 /// The columns of every unique index (primary keys and unique constraints
 /// are ones too), in key order, with what choosing a read order needs: is
@@ -50,14 +52,66 @@ const UNIQUE_KEYS: &str = "SELECT s.name, o.name, c.name, CAST(ic.key_ordinal AS
                            JOIN sys.schemas s ON s.schema_id = o.schema_id \
                            WHERE i.is_unique = 1 AND i.is_disabled = 0 \
                                AND i.is_hypothetical = 0 AND i.has_filter = 0 \
-                               AND ic.key_ordinal > 0 AND s.name IN ({schemas})";
+                               AND ic.key_ordinal > 0 AND s.name {schemas}";
+
+/// The schemas SQL Server has in every database for itself: its catalog
+/// views, the guest user's, and those of the fixed database roles. With no
+/// schema configured, every other one is read.
+const SYSTEM_SCHEMAS: &[&str] = &[
+    "sys",
+    "INFORMATION_SCHEMA",
+    "guest",
+    "db_owner",
+    "db_accessadmin",
+    "db_securityadmin",
+    "db_ddladmin",
+    "db_backupoperator",
+    "db_datareader",
+    "db_datawriter",
+    "db_denydatareader",
+    "db_denydatawriter",
+];
+
+/// The schemas the catalog queries cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schemas {
+    /// Every schema the login can read but SQL Server's own (`SYSTEM_SCHEMAS`).
+    All,
+    /// These, by name.
+    Only(Vec<String>),
+}
+
+impl Schemas {
+    /// The config's: its `schemas`, or all when it names none.
+    pub fn of(config: &Config) -> Schemas {
+        match config.schemas.as_slice() {
+            [] => Schemas::All,
+            names => Schemas::Only(names.to_vec()),
+        }
+    }
+
+    /// What follows a schema name column in a catalog query's WHERE, with
+    /// the parameters it binds.
+    fn condition(&self) -> (String, Vec<Param>) {
+        match self {
+            Schemas::All => {
+                let names: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| format!("'{s}'")).collect();
+                (format!("NOT IN ({})", names.join(", ")), Vec::new())
+            }
+            Schemas::Only(names) => (
+                format!("IN ({})", placeholders(names.len())),
+                names.iter().cloned().map(Param::Text).collect(),
+            ),
+        }
+    }
+}
 
 type TableKey = (String, String);
 
 /// The catalog: a stream for every table and view of the configured schemas.
 pub async fn discover(config: &Config) -> Result<Catalog> {
     let mut client = connect(config).await?;
-    let tables = tables(&mut client, &config.schemas).await?;
+    let tables = tables(&mut client, &Schemas::of(config)).await?;
     Ok(Catalog {
         streams: tables.iter().map(Table::stream).collect(),
     })
@@ -83,8 +137,8 @@ struct UniqueKey {
 
 /// Every table and view in `schemas`, sorted by schema and name, each with
 /// its columns in ordinal order and its primary key in key order.
-pub async fn tables(client: &mut Client, schemas: &[String]) -> Result<Vec<Table>> {
-    if schemas.is_empty() {
+pub async fn tables(client: &mut Client, schemas: &Schemas) -> Result<Vec<Table>> {
+    if *schemas == Schemas::Only(Vec::new()) {
         return Ok(Vec::new());
     }
     let mut tables: BTreeMap<TableKey, Parts> = BTreeMap::new();
@@ -106,6 +160,7 @@ pub async fn tables(client: &mut Client, schemas: &[String]) -> Result<Vec<Table
         let column = Column {
             name: required(text(row, 2)?, "COLUMN_NAME")?,
             column_type,
+            nullable: text(row, 8)?.as_deref() != Some("NO"),
         };
         parts.columns.push((int(row, 3)?.unwrap_or(0), column));
         Ok(())
@@ -170,12 +225,13 @@ fn table(schema: String, name: String, mut parts: Parts) -> Table {
 async fn for_each_row(
     client: &mut Client,
     sql: &str,
-    schemas: &[String],
+    schemas: &Schemas,
     mut f: impl FnMut(&tiberius::Row) -> Result<()>,
 ) -> Result<()> {
+    let (condition, params) = schemas.condition();
     let query = Query {
-        sql: sql.replace("{schemas}", &placeholders(schemas.len())),
-        params: schemas.iter().cloned().map(Param::Text).collect(),
+        sql: sql.replace("{schemas}", &condition),
+        params,
     };
     let mut stream = rows(client, &query).await?;
     while let Some(row) = stream
@@ -222,6 +278,7 @@ mod tests {
                     let column = Column {
                         name: name.to_string(),
                         column_type: ColumnType::from_catalog(ty, None, None, None),
+                        nullable: false,
                     };
                     (n as i32 + 1, column)
                 })
@@ -250,6 +307,25 @@ mod tests {
     }
 
     const COLUMNS: &[(&str, &str)] = &[("id", "int"), ("code", "nvarchar"), ("blob", "varbinary")];
+
+    #[test]
+    fn named_schemas_are_parameters_and_all_leaves_out_the_system_ones() {
+        let only = Schemas::Only(vec!["dbo".into(), "it's".into()]);
+        assert_eq!(
+            only.condition(),
+            (
+                "IN (@P1, @P2)".to_string(),
+                vec![Param::Text("dbo".into()), Param::Text("it's".into())]
+            )
+        );
+        let (all, params) = Schemas::All.condition();
+        assert!(params.is_empty());
+        assert!(
+            all.starts_with("NOT IN ('sys', 'INFORMATION_SCHEMA', 'guest', 'db_owner'"),
+            "{all}"
+        );
+        assert!(all.ends_with("'db_denydatawriter')"), "{all}");
+    }
 
     #[test]
     fn the_clustered_unique_key_comes_first() {

@@ -8,6 +8,7 @@
 //! source does. A stream whose table is gone is only set aside: the others
 //! are still read (see `read`).
 
+use super::discover::Schemas;
 use crate::config::Config;
 use crate::discover::{Column, Table};
 use crate::error::{Error, Result};
@@ -62,12 +63,14 @@ pub struct CursorPlan {
 }
 
 /// The schemas whose tables `read` must know: the catalog's namespaces, and
-/// the configured schemas for a stream without one.
-pub fn schemas(catalog: &ConfiguredCatalog, config: &Config) -> Vec<String> {
+/// the configured schemas for a stream without one (all, when the config
+/// names none).
+pub fn schemas(catalog: &ConfiguredCatalog, config: &Config) -> Schemas {
     let mut schemas: Vec<String> = Vec::new();
     for configured in &catalog.streams {
         let names = match &configured.stream.namespace {
             Some(namespace) => std::slice::from_ref(namespace),
+            None if config.schemas.is_empty() => return Schemas::All,
             None => config.schemas.as_slice(),
         };
         for name in names {
@@ -76,7 +79,7 @@ pub fn schemas(catalog: &ConfiguredCatalog, config: &Config) -> Vec<String> {
             }
         }
     }
-    schemas
+    Schemas::Only(schemas)
 }
 
 pub fn plan(catalog: &ConfiguredCatalog, tables: &[Table], state: &InputState) -> Result<Plan> {

@@ -19,12 +19,7 @@ pub fn entry(table: &Table, database: &str, is_view: bool, rows: Option<u64>) ->
     let properties: Map<String, Value> = table
         .columns
         .iter()
-        .map(|c| {
-            (
-                c.name.clone(),
-                c.column_type.well_known_type().singer_schema(),
-            )
-        })
+        .map(|c| (c.name.clone(), c.column_type.airbyte_type().singer_schema()))
         .collect();
     let mut metadata = vec![
         json!({"breadcrumb": [], "metadata": stream_metadata(table, database, is_view, rows)}),

@@ -1,7 +1,7 @@
 //! `--discover` in Singer mode: the same catalog queries as Airbyte's
 //! `discover`, rendered as a Singer catalog.
 
-use super::discover::tables;
+use super::discover::{tables, Schemas};
 use super::estimate::estimate;
 use super::singer_catalog::entry;
 use super::{rows, text};
@@ -19,7 +19,7 @@ const VIEWS: &str = "SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TAB
 
 pub async fn discover(config: &Config) -> Result<Value> {
     let mut client = connect(config).await?;
-    let tables = tables(&mut client, &config.schemas).await?;
+    let tables = tables(&mut client, &Schemas::of(config)).await?;
     let views = views(&mut client).await?;
     let mut streams = Vec::with_capacity(tables.len());
     for table in &tables {

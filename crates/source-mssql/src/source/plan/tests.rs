@@ -8,6 +8,7 @@ fn column(name: &str, type_name: &str) -> Column {
     Column {
         name: name.into(),
         column_type: ColumnType::new(SqlType::from_name(type_name)),
+        nullable: true,
     }
 }
 
@@ -267,5 +268,43 @@ fn schemas_of_the_catalog() {
         {"stream": {"name": "a", "namespace": "sales"}, "sync_mode": "full_refresh"},
         {"stream": {"name": "b"}, "sync_mode": "full_refresh"},
         {"stream": {"name": "c", "namespace": "sales"}, "sync_mode": "full_refresh"}]));
-    assert_eq!(schemas(&catalog, &config), ["sales", "dbo", "x"]);
+    assert_eq!(
+        schemas(&catalog, &config),
+        Schemas::Only(vec!["sales".into(), "dbo".into(), "x".into()])
+    );
+}
+
+#[test]
+fn with_no_schema_configured_a_stream_without_namespace_looks_in_all() {
+    let config =
+        Config::from_value(&json!({"host": "h", "database": "d", "username": "u"})).unwrap();
+    let named = catalog(json!([
+        {"stream": {"name": "a", "namespace": "sales"}, "sync_mode": "full_refresh"}]));
+    assert_eq!(
+        schemas(&named, &config),
+        Schemas::Only(vec!["sales".into()])
+    );
+    let bare = catalog(json!([
+        {"stream": {"name": "a", "namespace": "sales"}, "sync_mode": "full_refresh"},
+        {"stream": {"name": "b"}, "sync_mode": "full_refresh"}]));
+    assert_eq!(schemas(&bare, &config), Schemas::All);
+}
+
+/// A catalog configured from an older discover, whose property schemas were
+/// `$ref`s to Airbyte's well-known types: only the names of its properties
+/// choose the columns, whatever their schemas say.
+#[test]
+fn a_catalog_of_well_known_type_references_selects_its_columns() {
+    let reference =
+        |name: &str| json!({"$ref": format!("WellKnownTypes.json#/definitions/{name}")});
+    let properties =
+        json!({"id": reference("Integer"), "at": reference("TimestampWithoutTimezone")});
+    let plan = plan(
+        &catalog(json!([incremental(properties)])),
+        &[events("dbo")],
+        &InputState::default(),
+    )
+    .unwrap();
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    assert_eq!(plan.streams[0].columns, ["id", "at"]);
 }
