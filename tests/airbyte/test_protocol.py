@@ -5,6 +5,10 @@ protocol models (see conftest.py and protocol_check.py), and no output may show
 the password.
 """
 
+import socket
+import time
+
+from conftest import DATABASE, USER
 from protocol_check import configured_catalog
 
 ORDERS = 4
@@ -38,12 +42,58 @@ def test_check_succeeds(source, emulator):
     assert status["connectionStatus"]["status"] == "SUCCEEDED"
 
 
+def failed_check(run) -> str:
+    """A check that ran and says no, as Airbyte's platform and PyAirbyte read it:
+    CONNECTION_STATUS FAILED, no TRACE ERROR, exit code 0; returns its message."""
+    assert run.code == 0, run.stderr
+    assert run.errors() == []
+    [status] = run.of_type("CONNECTION_STATUS")
+    assert status["connectionStatus"]["status"] == "FAILED"
+    return status["connectionStatus"]["message"]
+
+
 def test_check_wrong_password_fails_without_showing_it(source, emulator):
     wrong = "Wrong-" + emulator.password[::-1]
     run = source("check", "--config", emulator.config(password=wrong), secrets_=(wrong,))
-    [status] = run.of_type("CONNECTION_STATUS")
-    assert status["connectionStatus"]["status"] == "FAILED"
-    assert status["connectionStatus"]["message"]
+    assert "`username` and `password`" in failed_check(run)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_check_of_a_refused_port_answers_within_10_s(source, emulator):
+    started = time.monotonic()
+    run = source("check", "--config", emulator.config(port=closed_port()))
+    assert time.monotonic() - started < 10
+    assert "check `host` and `port`" in failed_check(run)
+    # Its retries, as LOG messages (validated like every line).
+    logs = [m["log"] for m in run.of_type("LOG")]
+    assert any(log["level"] == "WARN" and "connection refused" in log["message"]
+               for log in logs), run.stdout
+
+
+def test_a_reads_connect_retries_are_log_messages(source, emulator, tmp_path):
+    """PyAirbyte drops a read's stderr: the retries are LOG messages on stdout too."""
+    from emulator_process import sample_init, start_emulator, stop_emulator
+    host, port, proc = start_emulator(
+        ["--login", f"{USER}:{emulator.password}", "--database", DATABASE,
+         "--init", str(sample_init(DATABASE, tmp_path)), "--fail-logins", "2:40613"],
+        tmp_path / "stderr.log")
+    try:
+        catalog = configured_catalog(discovered(source, emulator),
+                                     {"orders": ("full_refresh", None)})
+        run = source("read", "--config", emulator.config(port=port), "--catalog", catalog)
+    finally:
+        stop_emulator(proc)
+    assert run.code == 0, run.stderr
+    retries = [m["log"] for m in run.of_type("LOG")
+               if "failed (error 40613); retrying in" in m["log"]["message"]]
+    assert len(retries) == 2, run.stdout
+    assert all(log["level"] == "WARN" for log in retries)
+    assert len(run.records("orders")) == ORDERS
 
 
 def test_discover_describes_tables_keys_and_views(source, emulator):
@@ -172,11 +222,13 @@ def test_read_incremental_from_a_hand_written_state(source, emulator):
 def test_bad_config_is_a_config_error(source, emulator):
     config = emulator.config()
     del config["host"]
-    run = source("check", "--config", config)
+    run = source("discover", "--config", config)
     assert run.code != 0
     [error] = run.errors()
     assert error["failure_type"] == "config_error"
     assert "host" in error["message"]
+    # check says it as its answer.
+    assert "`host`" in failed_check(source("check", "--config", config))
 
 
 def test_bad_catalog_is_a_config_error(source, emulator):

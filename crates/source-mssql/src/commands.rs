@@ -6,13 +6,15 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::protocol::airbyte::{LogLevel, Message, Status};
+use crate::protocol::airbyte::{FailureType, LogLevel, Message, Status};
 use crate::protocol::catalog::ConfiguredCatalog;
+use crate::protocol::log;
 use crate::protocol::writer::MessageWriter;
 use crate::source::{self, block_on};
 use crate::state::InputState;
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 /// The SPEC message's `spec`, from the embedded `spec/spec.json`.
 pub fn spec_value() -> Result<serde_json::Value> {
@@ -25,21 +27,66 @@ pub fn spec<W: Write>(out: &mut MessageWriter<W>) -> Result<()> {
     write(out, &Message::Spec { spec })
 }
 
+/// How long `check` may take at most: a person waits on it ("Test
+/// connection"), and the platform gives up long before `read` would.
+pub const CHECK_DEADLINE: Duration = Duration::from_secs(9);
+/// `check`'s connect retry budget, instead of `connect_retry_seconds`.
+pub const CHECK_RETRY: Duration = Duration::from_secs(3);
+/// `check`'s longest wait for one login (TCP, TLS, LOGIN7; the SSH tunnel
+/// and an Entra ID token too), when `loginTimeout` is longer.
+pub const CHECK_LOGIN_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// Airbyte's convention (its protocol docs, and both its CDKs): whatever the
+/// config's values or the server cause is a CONNECTION_STATUS FAILED whose
+/// message names the key to fix, and the command succeeds (exit 0); a
+/// check that could not run at all (no readable JSON config file: the
+/// platform always hands one, so whoever ran us is wrong) or a bug in the
+/// source is an error (TRACE ERROR, exit 1).
 pub fn check<W: Write>(out: &mut MessageWriter<W>, config: &Path) -> Result<()> {
-    let result =
-        load_config(out, config).and_then(|config| block_on(source::check::check(&config)));
-    // The platform reads check's verdict from CONNECTION_STATUS.
-    let status = match &result {
+    let value = Config::load_json(config)?;
+    let result = load_config_value(out, &value).and_then(|config| {
+        let work = check_within_deadline(config);
+        block_on(log::wait_while(work, || {
+            // A failed write fails the next one, the status's, too.
+            let _ = out.flush();
+        }))
+    });
+    let status = match result {
         Ok(()) => Message::connection_status(Status::Succeeded, None),
-        Err(e) => Message::connection_status(Status::Failed, Some(e.message.clone())),
+        Err(e) if e.failure_type == FailureType::SystemError => return Err(e),
+        Err(e) => {
+            // For a person at a terminal, with the driver's own words.
+            eprintln!("source-mssql: check failed: {}", e.message);
+            if let Some(internal) = &e.internal_message {
+                eprintln!("source-mssql: the driver said: {internal}");
+            }
+            Message::connection_status(Status::Failed, Some(e.message))
+        }
     };
-    write(out, &status)?;
-    result
+    write(out, &status)
+}
+
+/// `source::check` with check's short budgets; `read` keeps the config's.
+async fn check_within_deadline(mut config: Config) -> Result<()> {
+    config.connect_retry = config.connect_retry.min(CHECK_RETRY);
+    config.jdbc.login_timeout = config.jdbc.login_timeout.min(CHECK_LOGIN_TIMEOUT);
+    let address = format!("{}:{}", config.host, config.port);
+    match tokio::time::timeout(CHECK_DEADLINE, source::check::check(&config)).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::config(format!(
+            "SQL Server at {address} gave no answer within {} s, the most `check` waits; \
+             check `host` and `port`, and that no firewall drops the connection",
+            CHECK_DEADLINE.as_secs()
+        ))),
+    }
 }
 
 pub fn discover<W: Write>(out: &mut MessageWriter<W>, config: &Path) -> Result<()> {
     let config = load_config(out, config)?;
-    let catalog = block_on(source::discover::discover(&config))?;
+    let work = source::discover::discover(&config);
+    let catalog = block_on(log::wait_while(work, || {
+        let _ = out.flush();
+    }))?;
     write(out, &Message::Catalog { catalog })
 }
 
@@ -77,7 +124,14 @@ pub fn report<W: Write>(out: &mut MessageWriter<W>, error: &Error) -> std::io::R
 /// Loads the config, logs a warning naming what it ignores, and checks the
 /// driver can be configured from it.
 fn load_config<W: Write>(out: &mut MessageWriter<W>, path: &Path) -> Result<Config> {
-    let config = Config::load(path)?;
+    load_config_value(out, &Config::load_json(path)?)
+}
+
+fn load_config_value<W: Write>(
+    out: &mut MessageWriter<W>,
+    value: &serde_json::Value,
+) -> Result<Config> {
+    let config = Config::from_value(value)?;
     if let Some(warning) = config.ignored_warning() {
         write(out, &Message::log(LogLevel::Warn, warning))?;
     }

@@ -121,23 +121,23 @@ pub struct Config {
 impl Config {
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::from_value(&Self::load_json(path)?)
+    }
+
+    /// The config file's JSON, not yet checked as a config.
+    pub fn load_json(path: &Path) -> Result<Value> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::config(format!(
                 "config: cannot read the config file {}: {e}",
                 path.display()
             ))
         })?;
-        Self::parse(&text)
+        json(&text)
     }
 
     /// Parses and checks a config file's text.
     pub fn parse(text: &str) -> Result<Self> {
-        // serde_json's messages name a line and column, never the text, so
-        // they can't leak a password.
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            Error::config(format!("config: the config file is not valid JSON: {e}"))
-        })?;
-        Self::from_value(&value)
+        Self::from_value(&json(text)?)
     }
 
     pub fn from_value(value: &Value) -> Result<Self> {
@@ -183,6 +183,12 @@ fn quoted_list(names: &[String]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+/// A config file's text as JSON. serde_json's messages name a line and
+/// column, never the text, so they can't leak a password.
+fn json(text: &str) -> Result<Value> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::config(format!("config: the config file is not valid JSON: {e}")))
 }
 
 fn read_config(top: &mut ObjectReader, unknown: &mut Vec<String>) -> Result<Config> {

@@ -21,15 +21,97 @@ pub fn connect_error(error: &tiberius::error::Error, address: &str) -> Error {
             | IoErrorKind::NetworkUnreachable => unreachable_server(address, message),
             IoErrorKind::TimedOut => Error::config(format!(
                 "SQL Server at {address} did not answer in time; check `host` and `port`, \
-                 a firewall in between, or raise `loginTimeout` in `jdbc_url_params`"
+                 a firewall in between, or raise `loginTimeout` in `jdbc_url_params` \
+                 (`check` waits {} s at most whatever it says)",
+                crate::commands::CHECK_LOGIN_TIMEOUT.as_secs()
             )),
             _ => Error::transient(format!(
                 "the connection to SQL Server at {address} failed while logging in: {message}"
             )),
         },
+        tiberius::error::Error::Protocol(message)
+            if message.contains("does not allow the requested encryption level") =>
+        {
+            Error::config(format!(
+                "SQL Server at {address} offers no encryption (TLS), which the chosen \
+                 `ssl_mode` requires; enable TLS on the server, or set `ssl_mode` to \
+                 `unencrypted` on a network you trust"
+            ))
+        }
         other => query_error(other),
     };
     with_driver_text(classified, error)
+}
+
+/// A login that failed because client and server disagree about TDS 8.0
+/// strict encryption, said as the `ssl_mode` that fixes it; `None` for any
+/// other failure. `strict`: the client spoke first with TLS (its ClientHello).
+///
+/// A server that requires strict encryption expects a ClientHello first; a
+/// plain PRELOGIN it drops, or it answers with TLS, whose first byte (a TLS
+/// record: 22 handshake, 21 alert) is no TDS packet type. A server before
+/// SQL Server 2022 takes a ClientHello for a packet of unknown type 22,
+/// which MS-TDS (2.2.3.1.1) says the receiver should disconnect: so it hangs
+/// up before any certificate is seen (or answers with TDS, which is no TLS).
+pub fn strict_mismatch(
+    error: &tiberius::error::Error,
+    strict: bool,
+    address: &str,
+) -> Option<Error> {
+    use tiberius::error::Error as Driver;
+    let hung_up = matches!(
+        error,
+        Driver::Io {
+            kind: IoErrorKind::UnexpectedEof
+                | IoErrorKind::ConnectionReset
+                | IoErrorKind::ConnectionAborted
+                | IoErrorKind::BrokenPipe,
+            ..
+        }
+    );
+    let message = if strict {
+        let not_tls = match error {
+            Driver::Tls(text) | Driver::Io { message: text, .. } => {
+                let text = text.to_ascii_lowercase();
+                !text.contains("certificate")
+                    && ["corrupt message", "invalidcontenttype", "tls handshake eof"]
+                        .iter()
+                        .any(|t| text.contains(t))
+            }
+            _ => false,
+        };
+        (hung_up || not_tls).then(|| {
+            format!(
+                "SQL Server at {address} did not answer the TLS-first (TDS 8.0) handshake \
+                 before any certificate: the server may not support TDS 8.0 strict encryption \
+                 (SQL Server 2022 and Azure SQL do, earlier versions do not): set `ssl_mode` \
+                 to `encrypted_verify_certificate` (or `encrypted_trust_server_certificate`)"
+            )
+        })
+    } else {
+        // A TLS record read as a TDS header claims a length the server
+        // never sends before it hangs up ("bytes remaining"); a whole one
+        // has a type TDS does not have.
+        let tls_answer = match error {
+            Driver::Protocol(text) => {
+                text.contains("invalid packet type: 22") || text.contains("invalid packet type: 21")
+            }
+            Driver::Io { message, .. } => message.contains("bytes remaining on stream"),
+            _ => false,
+        };
+        (hung_up || tls_answer).then(|| {
+            let what = if tls_answer {
+                "answered the PRELOGIN with no TDS packet (TLS?) and hung up"
+            } else {
+                "closed the connection during PRELOGIN and login"
+            };
+            format!(
+                "SQL Server at {address} {what}: the server may require TDS 8.0 strict \
+                 encryption: set `ssl_mode` to `encrypted_strict`"
+            )
+        })
+    };
+    message.map(|message| with_driver_text(Error::config(message), error))
 }
 
 /// A failed TLS handshake, said as which certificate problem it is and
@@ -187,6 +269,45 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn strict_encryption_on_one_side_only_names_the_mode() {
+        use tiberius::error::Error as Driver;
+        let eof = || io(IoErrorKind::UnexpectedEof);
+        let tls_answer = Driver::Protocol("header: invalid packet type: 22".into());
+        let cut_short = Driver::Io {
+            kind: IoErrorKind::Other,
+            message: "bytes remaining on stream".into(),
+        };
+        for error in [
+            eof(),
+            io(IoErrorKind::ConnectionReset),
+            tls_answer,
+            cut_short,
+        ] {
+            let e = strict_mismatch(&error, false, "db:1433").expect("a hint");
+            assert!(
+                e.message.contains("set `ssl_mode` to `encrypted_strict`"),
+                "{}",
+                e.message
+            );
+            assert_eq!(e.failure_type, FailureType::ConfigError);
+        }
+        let corrupt = Driver::Tls("received corrupt message of type InvalidContentType".into());
+        for error in [eof(), corrupt] {
+            let e = strict_mismatch(&error, true, "db:1433").expect("a hint");
+            assert!(
+                e.message
+                    .contains("set `ssl_mode` to `encrypted_verify_certificate`"),
+                "{}",
+                e.message
+            );
+        }
+        // A certificate problem, a refused login: not a mismatch.
+        let cert = Driver::Tls("invalid peer certificate: UnknownIssuer".into());
+        assert!(strict_mismatch(&cert, true, "db:1433").is_none());
+        assert!(strict_mismatch(&io(IoErrorKind::ConnectionRefused), false, "db").is_none());
     }
 
     #[test]

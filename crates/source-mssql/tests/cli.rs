@@ -110,15 +110,40 @@ fn spec_prints_one_spec_message() {
     assert_eq!(props["password"]["airbyte_secret"], true);
 }
 
-/// A bad config fails every command the same way: a config_error naming
-/// the key, exit code 1, no password anywhere.
+/// A bad config fails `discover` and `read` the same way: a config_error
+/// naming the key, exit code 1, no password anywhere. `check` says it as
+/// its answer (FAILED, exit code 0) when the file is JSON; when there is
+/// no JSON to check, it fails as they do.
 fn assert_config_error(config: &str, expected: &str) {
     let catalog = file(CATALOG);
-    for args in [
-        vec!["check", "--config", config],
+    let check = run(&["check", "--config", config]);
+    let is_json = std::fs::read_to_string(config)
+        .is_ok_and(|text| serde_json::from_str::<Value>(&text).is_ok());
+    if is_json {
+        assert_eq!(check.code, 0, "{}", check.stdout);
+        let messages = check.messages();
+        assert!(
+            messages.iter().all(|m| m["type"] != "TRACE"),
+            "{}",
+            check.stdout
+        );
+        let status = &messages
+            .iter()
+            .find(|m| m["type"] == "CONNECTION_STATUS")
+            .expect("a CONNECTION_STATUS")["connectionStatus"];
+        assert_eq!(status["status"], "FAILED");
+        let message = status["message"].as_str().expect("a message");
+        assert!(message.contains(expected), "check: {message}");
+        assert!(check.stderr.contains(expected), "check: {}", check.stderr);
+    }
+    let mut commands = vec![
         vec!["discover", "--config", config],
         vec!["read", "--config", config, "--catalog", &catalog],
-    ] {
+    ];
+    if !is_json {
+        commands.push(vec!["check", "--config", config]);
+    }
+    for args in commands {
         let run = run(&args);
         assert_eq!(run.code, 1, "{args:?}: {}", run.stdout);
         let error = run.error();

@@ -160,6 +160,82 @@ fn retries_are_logged() {
     assert_eq!(retries.len(), 2, "{stderr}");
     assert!(retries[0].contains("retrying in 0."), "{stderr}");
     assert!(!stderr.contains(PASSWORD) && !stdout.contains(PASSWORD));
+    // And as Airbyte LOG messages, before the status.
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let logs: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|m| m["type"] == "LOG" && m["log"]["level"] == "WARN")
+        .collect();
+    assert_eq!(logs.len(), 2, "{stdout}");
+    assert!(
+        logs[0]["log"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "connecting to 127.0.0.1:{} failed (error 40613); retrying in 0.",
+                server.addr().port()
+            )),
+        "{stdout}"
+    );
+    assert_eq!(lines.last().unwrap()["type"], "CONNECTION_STATUS");
+}
+
+/// A read whose first logins are refused: the retries are LOG messages on
+/// stdout (PyAirbyte drops a read's stderr), each a whole line, and the
+/// rows are all read.
+#[test]
+fn a_reads_retries_are_logs_on_stdout() {
+    let server = start(builder().fail_logins(2, 40613).init_sql(
+        "USE shop\nGO\nCREATE TABLE t (id int PRIMARY KEY)\nGO\nINSERT INTO t VALUES (1), (2), (3)",
+    ));
+    let dir = std::env::temp_dir().join(format!("connect-read-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.json");
+    std::fs::write(
+        &config,
+        json!({"host": "127.0.0.1", "port": server.addr().port(), "database": "shop",
+               "username": USER, "password": PASSWORD, "ssl_mode": {"mode": "unencrypted"}})
+        .to_string(),
+    )
+    .unwrap();
+    let catalog = dir.join("catalog.json");
+    std::fs::write(
+        &catalog,
+        json!({"streams": [{"stream": {"name": "t", "namespace": "dbo",
+            "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh"]},
+            "sync_mode": "full_refresh", "destination_sync_mode": "append"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_source-mssql"))
+        .args(["read", "--config", config.to_str().unwrap()])
+        .args(["--catalog", catalog.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert!(!stdout.contains(PASSWORD));
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line one message"))
+        .collect();
+    let retries = lines
+        .iter()
+        .filter(|m| {
+            m["type"] == "LOG"
+                && m["log"]["level"] == "WARN"
+                && m["log"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("failed (error 40613); retrying in")
+        })
+        .count();
+    assert_eq!(retries, 2, "{stdout}");
+    let records = lines.iter().filter(|m| m["type"] == "RECORD").count();
+    assert_eq!(records, 3, "{stdout}");
 }
 
 /// Forwards connections to `server`, sending what each client sent when it
@@ -238,4 +314,34 @@ async fn read_only_intent_reaches_login7() {
             "{params}: TypeFlags {flags:#04x}"
         );
     }
+}
+
+/// A Singer tap's stdout carries Singer messages only: its retries are
+/// logged on stderr alone.
+#[test]
+fn a_singer_taps_retries_stay_on_stderr() {
+    let server = start(builder().fail_logins(2, 40613));
+    let path = std::env::temp_dir().join(format!("connect-singer-{}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        json!({"host": "127.0.0.1", "port": server.addr().port(), "database": "shop",
+               "username": USER, "password": PASSWORD, "ssl_mode": {"mode": "unencrypted"}})
+        .to_string(),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_source-mssql"))
+        .args(["--config", path.to_str().unwrap(), "--discover"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let catalog: serde_json::Value = serde_json::from_str(&stdout).expect("one catalog");
+    assert!(catalog["streams"].is_array(), "{stdout}");
+    assert!(!stdout.contains("retrying"), "{stdout}");
+    assert_eq!(
+        stderr.matches("failed (error 40613); retrying").count(),
+        2,
+        "{stderr}"
+    );
 }

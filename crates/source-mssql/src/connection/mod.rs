@@ -12,16 +12,17 @@
 //! retried with backoff ([`retry`]) for `connect_retry_seconds`; so is
 //! fetching the Entra ID token, a step of the same attempt (a token
 //! endpoint's refused connection, timeout, HTTP 429 or 5xx, its
-//! `Retry-After` honoured). Every retry is logged on stderr with its reason
-//! and wait.
+//! `Retry-After` honoured). Every retry is logged with its reason and wait
+//! (`protocol::log`: stderr, and LOG messages in Airbyte mode).
 
 mod network;
 mod retry;
 
 use crate::azure_ad::Credentials;
 use crate::config::{Config, Tls};
-use crate::driver_error::connect_error;
+use crate::driver_error::{connect_error, strict_mismatch};
 use crate::error::{Error, Result};
+use crate::protocol::log;
 use network::Network;
 use retry::Backoff;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,14 +83,13 @@ impl Connector {
             let Some(wait) = backoff.next_wait(failure.retry_after) else {
                 return Err(self.gave_up(failure.error, &backoff));
             };
-            eprintln!(
-                "WARN source-mssql: connecting to {}:{} failed ({because}); retrying in {:.1}s \
-                 (try {})",
+            log::warn(&format!(
+                "connecting to {}:{} failed ({because}); retrying in {:.1}s (try {})",
                 self.config.host,
                 self.config.port,
                 wait.as_secs_f64(),
                 backoff.tries + 1
-            );
+            ));
             tokio::time::sleep(wait).await;
         }
     }
@@ -101,10 +101,11 @@ impl Connector {
         }
         let message = format!(
             "{} (gave up after {} tries in {:.0}s; `connect_retry_seconds` sets how long to keep \
-             trying)",
+             trying, at most {} s in `check`)",
             error.message,
             backoff.tries,
-            backoff.elapsed().as_secs_f64()
+            backoff.elapsed().as_secs_f64(),
+            crate::commands::CHECK_RETRY.as_secs()
         );
         Error { message, ..error }
     }
@@ -130,10 +131,10 @@ impl Connector {
         if let Err(e) = &result {
             if !plain && self.server_lacks_tls(e) {
                 self.plain.store(true, Ordering::Relaxed);
-                eprintln!(
-                    "WARN source-mssql: SQL Server at {address} offers no encryption at all; \
-                     with ssl_mode unencrypted the login, password included, goes unencrypted"
-                );
+                log::warn(&format!(
+                    "SQL Server at {address} offers no encryption at all; with ssl_mode \
+                     unencrypted the login, password included, goes unencrypted"
+                ));
                 result = self.login(host, port, true).await?;
             }
         }
@@ -143,7 +144,8 @@ impl Connector {
                 Err(Attempt::Redirect { host, port })
             }
             Err(e) => {
-                let mut failure = Failure::driver(&e, &address);
+                let strict = matches!(self.config.tls, Tls::Strict(_));
+                let mut failure = Failure::driver(&e, &address, strict);
                 if self.config.authentication.is_token() {
                     failure.error = token_refused(failure.error, &e);
                 }
@@ -263,8 +265,9 @@ impl Failure {
         }
     }
 
-    /// The driver's error while logging in to `address`.
-    fn driver(error: &tiberius::error::Error, address: &str) -> Self {
+    /// The driver's error while logging in to `address`; `strict`: with
+    /// TDS 8.0 strict encryption.
+    fn driver(error: &tiberius::error::Error, address: &str, strict: bool) -> Self {
         use tiberius::error::{Error as Driver, IoErrorKind};
         let retry_because = match error {
             Driver::Server(token) if crate::driver_error::is_transient_login(token.code()) => {
@@ -281,7 +284,8 @@ impl Failure {
             _ => None,
         };
         Self {
-            error: connect_error(error, address),
+            error: strict_mismatch(error, strict, address)
+                .unwrap_or_else(|| connect_error(error, address)),
             retry_because,
             retry_after: None,
         }

@@ -10,10 +10,12 @@ use super::{Failure, Stream};
 use crate::config::{Config, Tunnel};
 use crate::driver_error::{connect_error, unreachable_server};
 use crate::error::{Error, Result};
+use crate::protocol::log;
 use crate::tunnel::SshTunnel;
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::TcpStream;
+use tokio::net::{lookup_host, TcpStream};
 
 /// How this command reaches servers, resolved once per command: directly,
 /// or through one SSH session that every connection shares.
@@ -38,9 +40,7 @@ impl Network {
             tunnel => Some(SshTunnel::open(tunnel, config.jdbc.login_timeout).await?),
         };
         if let Some(tunnel) = &tunnel {
-            // Stderr is the log of both protocols (Airbyte's platform keeps
-            // it, a Singer tap logs there); stdout carries only messages.
-            eprintln!("INFO source-mssql: {}", tunnel.opened_note());
+            log::info(&tunnel.opened_note());
         }
         Ok(Self { tunnel })
     }
@@ -73,15 +73,32 @@ impl Network {
             };
         }
         let address = format!("{host}:{port}");
-        let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))
+        let connect = async {
+            let addresses: Vec<SocketAddr> = lookup_host((host, port))
+                .await
+                .map_err(|e| unresolved(host, &e))?
+                .collect();
+            TcpStream::connect(&addresses[..])
+                .await
+                .map_err(|e| Failure::io(unreachable_server(&address, &e.to_string()), e.kind()))
+        };
+        let tcp = tokio::time::timeout(timeout, connect)
             .await
-            .map_err(|_| timed_out(&address))?
-            .map_err(|e| Failure::io(unreachable_server(&address, &e.to_string()), e.kind()))?;
+            .map_err(|_| timed_out(&address))??;
         // Rows are many and small; waiting to fill packets only adds latency.
         tcp.set_nodelay(true)
             .map_err(|e| connect_error(&e.into(), &address))?;
         Ok(Box::new(tcp))
     }
+}
+
+/// A name that does not resolve is a typo in `host` far more often than a
+/// DNS outage: not retried.
+fn unresolved(host: &str, error: &std::io::Error) -> Failure {
+    Failure::from(Error::config(format!(
+        "the host name `{host}` does not resolve ({error}); check `host` (a name this \
+         machine's DNS knows, or an IP address)"
+    )))
 }
 
 fn timed_out(address: &str) -> Error {

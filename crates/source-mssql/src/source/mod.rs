@@ -44,7 +44,12 @@ pub fn block_on<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
         .enable_all()
         .build()
         .map_err(|e| Error::system(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(work)
+    let result = runtime.block_on(work);
+    // Without waiting for blocking threads: a host name lookup cut off by
+    // its timeout (a silent DNS server) may still run in one, and would
+    // hold the command's answer (`check`'s 10 s) until the resolver quits.
+    runtime.shutdown_background();
+    result
 }
 
 /// Sends `query` and returns its rows as they arrive.

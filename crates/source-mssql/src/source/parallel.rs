@@ -20,6 +20,9 @@
 //! covers only records written before it, so it stays valid to resume from.
 //! The error returned is the first one, the cause, not the others' stops.
 //!
+//! The connection's log lines (a reader's connect retries) are written by
+//! the writer too, between two messages, as they are queued.
+//!
 //! A work item is a stream, or one key range of a big table (`split`); the
 //! writer merges a split stream's ranges back into one stream (`merge`).
 
@@ -32,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::protocol::airbyte::StreamStatus;
 use crate::protocol::catalog::display_name;
 use crate::protocol::channel::{ChannelOutput, Event};
+use crate::protocol::log;
 use crate::protocol::output::ReadOutput;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -162,11 +166,18 @@ async fn write_all<O: ReadOutput>(
     events: &mut Receiver<Event>,
 ) {
     let mut broken = false;
-    while let Some(event) = events.recv().await {
-        if broken {
-            continue;
-        }
-        if let Err(e) = merge.render(out, event) {
+    loop {
+        // A reader connecting logs its retries: written as they come, not
+        // with the reader's first records (`protocol::log`).
+        let written = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) if !broken => merge.render(out, event),
+                Some(_) => continue,
+                None => break,
+            },
+            () = log::queued(), if !broken => out.flush(),
+        };
+        if let Err(e) = written {
             shared.fail(Error::system(format!("cannot write to stdout: {e}")));
             broken = true;
         }

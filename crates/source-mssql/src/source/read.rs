@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::json::value_text;
 use crate::protocol::airbyte::{now_millis, LogLevel, StreamStatus};
 use crate::protocol::catalog::{display_name, ConfiguredCatalog};
+use crate::protocol::log;
 use crate::protocol::output::ReadOutput;
 use crate::state::{InputState, StreamState};
 use futures_util::TryStreamExt;
@@ -51,11 +52,19 @@ pub async fn read<O: ReadOutput>(
 ) -> Result<()> {
     let mut notes = Vec::new();
     // One per sync: every reader's connection shares its tunnel and token.
-    let connector = Arc::new(Connector::open(config).await?);
+    // Connecting may log (a tunnel, retries): written as it comes.
+    let connector = log::wait_while(Connector::open(config), || {
+        let _ = out.flush();
+    })
+    .await?;
+    let connector = Arc::new(connector);
     let (plan, work) = {
         // Closed before the readers open theirs: at most `concurrency`
         // connections at any time.
-        let mut client = connector.connect().await?;
+        let mut client = log::wait_while(connector.connect(), || {
+            let _ = out.flush();
+        })
+        .await?;
         let tables = tables(&mut client, &schemas(catalog, config)).await?;
         let plan = plan(catalog, &tables, state)?;
         let work = split::work(
