@@ -23,6 +23,9 @@ use std::process::ExitCode;
     about = "Airbyte source for Microsoft SQL Server"
 )]
 #[command(args_conflicts_with_subcommands = true)]
+// A repeated flag takes its last value, as singer-python's taps do: Meltano's
+// `invoke` passes its own `--catalog`/`--state` before the user's.
+#[command(args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -114,13 +117,15 @@ fn singer(args: &SingerArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    // `--discover` wins over `--catalog`, as in singer-python's taps: Meltano
+    // adds its saved catalog and state to every invocation, discovery too.
     let result = match (&args.catalog, args.discover) {
-        (None, true) => singer_commands::discover(&mut std::io::stdout().lock(), config),
+        (_, true) => singer_commands::discover(&mut std::io::stdout().lock(), config),
         (Some(catalog), false) => {
             singer_commands::sync(std::io::stdout(), config, catalog, args.state.as_deref())
         }
-        _ => {
-            eprintln!("source-mssql: give either --discover or --catalog CATALOG");
+        (None, false) => {
+            eprintln!("source-mssql: give --discover or --catalog CATALOG");
             return ExitCode::from(2);
         }
     };
