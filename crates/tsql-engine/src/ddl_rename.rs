@@ -68,6 +68,14 @@ fn no_schema(schema: &str) -> SqlError {
 
 /// `sp_rename @objname, @newname [, @objtype]`, in one atomic step.
 pub(crate) fn sp_rename(s: &mut Session, objname: &str, newname: &str, kind: Kind) -> Res<()> {
+    if newname.is_empty() {
+        // NULL or '': SQL Server refuses both before looking at the object.
+        return Err(sp_error(
+            15223,
+            "Error: The input parameter '@newname' is not acceptable because it is NULL.".into(),
+        )
+        .into());
+    }
     let parts = Parts::parse(objname)?;
     match kind {
         Kind::Object => {

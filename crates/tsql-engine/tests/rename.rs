@@ -191,6 +191,11 @@ fn sp_rename_errors() {
         error_of(&mut s, "EXEC sp_rename 'orders_new.qty', 'code', 'COLUMN'").0,
         15335
     );
+    assert_eq!(
+        error_of(&mut s, "EXEC sp_rename 'orders_new', NULL").0,
+        15223
+    );
+    assert_eq!(error_of(&mut s, "EXEC sp_rename 'orders_new'").0, 201);
     // Nothing changed.
     assert_eq!(scalar(&mut s, "SELECT COUNT(*) FROM orders_new"), "2");
 }
