@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use rusqlite::OptionalExtension;
 use sqlparser::ast::{
-    AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable, Expr,
-    IdentityPropertyFormatKind, IdentityPropertyKind, IndexColumn, ObjectName, ObjectType,
-    Statement, TableConstraint,
+    AlterSchemaOperation, AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable,
+    Expr, IdentityPropertyFormatKind, IdentityPropertyKind, IndexColumn, ObjectName, ObjectType,
+    Spanned, Statement, TableConstraint,
 };
 use tds_protocol::types::{SqlError, SqlType};
 
@@ -94,6 +94,17 @@ pub fn run(s: &mut Session, stmt: &Statement, clustering: &mut Clustering) -> Re
         Statement::CreateDatabase { db_name, .. } => {
             crate::ddl_databases::create_database(s, db_name)
         }
+        Statement::AlterSchema(a) => match a.operations.as_slice() {
+            [AlterSchemaOperation::Rename { name }]
+                if clustering.transfers.contains(&{
+                    let at = a.name.span().start;
+                    (at.line, at.column)
+                }) =>
+            {
+                crate::ddl_rename::transfer(s, &a.name, name)
+            }
+            _ => Err(errors::not_supported("this ALTER SCHEMA").into()),
+        },
         _ => Err(errors::not_supported("this DDL").into()),
     }
 }
@@ -104,7 +115,7 @@ fn next_temp_id() -> i64 {
     NEXT.fetch_sub(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-fn now() -> &'static str {
+pub(crate) fn now() -> &'static str {
     "strftime('%Y-%m-%d %H:%M:%f0000', 'now')"
 }
 

@@ -40,6 +40,7 @@ mod databases;
 mod ddl;
 mod ddl_databases;
 mod ddl_keys;
+mod ddl_rename;
 mod dml;
 pub mod errors;
 mod explain;

@@ -389,6 +389,7 @@ impl Session {
             | Statement::Drop { .. }
             | Statement::AlterTable(_)
             | Statement::CreateSchema { .. }
+            | Statement::AlterSchema(_)
             | Statement::CreateDatabase { .. } => {
                 crate::ddl::run(self, stmt, clustering)?;
                 self.rowcount = 0;

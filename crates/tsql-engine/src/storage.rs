@@ -251,14 +251,14 @@ pub fn advance_uniquifier(s: &Session, t: &TableMeta, n: u64) -> Res<()> {
 }
 
 /// One index of a table as the catalog records it.
-struct Index {
-    index_id: i64,
-    unique: bool,
-    columns: Vec<(String, bool)>,
-    sqlite_index: String,
+pub(crate) struct Index {
+    pub index_id: i64,
+    pub unique: bool,
+    pub columns: Vec<(String, bool)>,
+    pub sqlite_index: String,
 }
 
-fn catalog_indexes(s: &Session, t: &TableMeta) -> Res<Vec<Index>> {
+pub(crate) fn catalog_indexes(s: &Session, t: &TableMeta) -> Res<Vec<Index>> {
     let db = quote(&t.db);
     let mut heads = Vec::new();
     {

@@ -154,6 +154,19 @@ pub fn schema_id(conn: &Connection, attach: &str, schema: &str) -> Result<Option
     .map_err(|e| errors::internal(&e))
 }
 
+/// The name of schema `id` in `attach`, spelled as it was created.
+pub fn schema_name(conn: &Connection, attach: &str, id: i64) -> Result<String, SqlError> {
+    conn.query_row(
+        &format!(
+            "SELECT name FROM {}.__mssql_schemas WHERE schema_id = ?1",
+            quote(attach)
+        ),
+        [id],
+        |r| r.get(0),
+    )
+    .map_err(|e| errors::internal(&e))
+}
+
 /// The next free object id in `attach` (SQL Server's ids are large and scattered; ours climb).
 pub fn next_object_id(conn: &Connection, attach: &str) -> Result<i64, SqlError> {
     conn.query_row(

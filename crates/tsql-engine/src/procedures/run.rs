@@ -10,6 +10,7 @@ use tds_protocol::types::{SqlError, SqlType, Value};
 use super::exec_syntax::{Arg, ArgValue, ExecCall, Target};
 use super::header::{self, Definition, ParamDef};
 use super::sink::ProcSink;
+use crate::ddl_rename::Kind;
 use crate::session::{Fail, Res, Session};
 use crate::sink::{Abort, ResultSink};
 use crate::translate::names::Parts;
@@ -147,6 +148,9 @@ impl Session {
         if system && parts.name.eq_ignore_ascii_case("sp_executesql") {
             return self.sp_executesql(call, out);
         }
+        if system && parts.name.eq_ignore_ascii_case("sp_rename") {
+            return self.sp_rename(call, out);
+        }
         let Some(stored) = super::catalog::find(self, name)? else {
             return Err(SqlError::new(
                 2812,
@@ -217,6 +221,74 @@ impl Session {
             }
         }
         r
+    }
+
+    /// `EXEC sp_rename @objname, @newname [, @objtype]` (a table or a column).
+    fn sp_rename(&mut self, call: &ExecCall, out: &mut dyn ResultSink) -> Res<()> {
+        const NAMES: [&str; 3] = ["@objname", "@newname", "@objtype"];
+        let mut given: [Option<String>; 3] = [None, None, None];
+        for (position, a) in call.args.iter().enumerate() {
+            let index = match &a.name {
+                Some(n) => NAMES
+                    .iter()
+                    .position(|p| p.eq_ignore_ascii_case(n))
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            8145,
+                            16,
+                            format!("{n} is not a parameter for procedure sp_rename."),
+                        )
+                    })?,
+                None if position < 3 => position,
+                None => {
+                    return Err(SqlError::new(
+                        8144,
+                        16,
+                        "Procedure or function sp_rename has too many arguments specified.",
+                    )
+                    .into())
+                }
+            };
+            if let ArgValue::Expr(e) = &a.value {
+                given[index] = Some(self.eval_text(e)?);
+            }
+        }
+        let [objname, newname, objtype] = given;
+        let missing = |n: &str| -> Fail {
+            SqlError::new(
+                201,
+                16,
+                format!("Procedure or function 'sp_rename' expects parameter '{n}', which was not supplied."),
+            )
+            .into()
+        };
+        let objname = objname.ok_or_else(|| missing("@objname"))?;
+        let newname = newname.ok_or_else(|| missing("@newname"))?;
+        let kind = match objtype.as_deref().map(str::trim) {
+            None => Kind::Object,
+            Some(t) if t.eq_ignore_ascii_case("OBJECT") => Kind::Object,
+            Some(t) if t.eq_ignore_ascii_case("COLUMN") => Kind::Column,
+            Some(t) => {
+                return Err(
+                    crate::errors::not_supported(&format!("sp_rename @objtype = '{t}'")).into(),
+                )
+            }
+        };
+        crate::ddl_rename::sp_rename(self, &objname, &newname, kind)?;
+        let mut caution = SqlError::new(
+            15477,
+            10,
+            "Caution: Changing any part of an object name could break scripts and stored procedures.",
+        );
+        caution.procedure = "sp_rename".into();
+        out.message(&caution, false)?;
+        if let Some(var) = &call.status {
+            self.carry(var, (SqlType::Int, Value::Int(0)))?;
+        }
+        if self.nesting == 0 {
+            out.procedure_end(0)?;
+        }
+        Ok(())
     }
 
     /// Binds the arguments, runs the body in a scope of its own, hands back the OUTPUT

@@ -38,6 +38,9 @@ pub struct Clustering {
     /// Where the batch's WHILE keywords are (line, column): the pre-pass hands them to the
     /// parser as IF, whose MsSql form takes BEGIN...END blocks without semicolons.
     pub loops: HashSet<(u64, u64)>,
+    /// Where the schema name of each `ALTER SCHEMA s TRANSFER x` is (line, column): the
+    /// pre-pass hands it to the parser as `ALTER SCHEMA s RENAME TO x`.
+    pub transfers: HashSet<(u64, u64)>,
     /// The EXECUTE statements, which the pre-pass replaced by `EXECUTE (index)`.
     pub execs: Vec<std::sync::Arc<crate::procedures::ExecCall>>,
 }
@@ -136,6 +139,49 @@ fn savepoints(tokens: &mut [TokenWithSpan], idx: &[usize]) {
     }
 }
 
+/// `ALTER SCHEMA s TRANSFER [OBJECT::]x` → `ALTER SCHEMA s RENAME TO x`, recording where
+/// `s` is, so that DDL tells it from a real RENAME (which T-SQL does not have).
+fn schema_transfers(tokens: &mut Vec<TokenWithSpan>) -> HashSet<(u64, u64)> {
+    let mut found = HashSet::new();
+    let idx: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+        .map(|(i, _)| i)
+        .collect();
+    // (TRANSFER's index, the index of `::` after OBJECT, if any), last first.
+    let mut edits = Vec::new();
+    for k in 0..idx.len().saturating_sub(3) {
+        let at = |j: usize| &tokens[idx[k + j]].token;
+        if is_word(at(0), "ALTER") && is_word(at(1), "SCHEMA") && is_word(at(3), "TRANSFER") {
+            let s = tokens[idx[k + 2]].span.start;
+            found.insert((s.line, s.column));
+            let object = idx.get(k + 5).is_some_and(|&i| {
+                is_word(&tokens[idx[k + 4]].token, "OBJECT")
+                    && matches!(tokens[i].token, Token::DoubleColon)
+            });
+            edits.push((idx[k + 3], object.then(|| (idx[k + 4], idx[k + 5]))));
+        }
+    }
+    for (transfer, object) in edits.into_iter().rev() {
+        if let Some((word, colons)) = object {
+            tokens[colons].token = Token::Whitespace(Whitespace::Space);
+            tokens[word].token = Token::Whitespace(Whitespace::Space);
+        }
+        let span = tokens[transfer].span;
+        tokens.splice(
+            transfer..=transfer,
+            [
+                Token::make_word("RENAME", None),
+                Token::Whitespace(Whitespace::Space),
+                Token::make_word("TO", None),
+            ]
+            .map(|token| TokenWithSpan { token, span }),
+        );
+    }
+    found
+}
+
 /// Parses a whole batch. A syntax error anywhere rejects all of it, as in SQL Server.
 pub fn parse_batch(sql: &str) -> Result<Batch, SqlError> {
     let dialect = MsSqlDialect {};
@@ -148,8 +194,10 @@ pub fn parse_batch(sql: &str) -> Result<Batch, SqlError> {
         })?;
     let execs = crate::procedures::exec_syntax::prepass(sql, &mut tokens)?;
     blocks::rewrite(&mut tokens);
+    let transfers = schema_transfers(&mut tokens);
     let mut clustering = prepass(&mut tokens);
     clustering.execs = execs;
+    clustering.transfers = transfers;
     if let Some(err) = syntax::misplaced_keyword(&tokens) {
         return Err(err);
     }
