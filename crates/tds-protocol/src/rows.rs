@@ -174,20 +174,10 @@ fn read_column_value(info: &TypeInfo, input: &mut &[u8]) -> ValueResult {
 
 /// The length byte of the types that have one (INTN, DATETIME2N...), if `info` is one.
 fn byte_length(info: &TypeInfo, input: &[u8]) -> Option<usize> {
-    match info.type_id {
-        id::INTN
-        | id::BITN
-        | id::FLTN
-        | id::MONEYN
-        | id::DATETIMN
-        | id::GUID
-        | id::DECIMALN
-        | id::NUMERICN
-        | id::DATEN
-        | id::TIMEN
-        | id::DATETIME2N
-        | id::DATETIMEOFFSETN => input.first().map(|&b| usize::from(b)),
-        _ => None,
+    if id::has_byte_length(info.type_id) {
+        input.first().map(|&b| usize::from(b))
+    } else {
+        None
     }
 }
 
@@ -265,18 +255,7 @@ fn value_len(info: &TypeInfo, b: &[u8]) -> Result<Option<usize>> {
         id::INT2 => fixed(2),
         id::INT4 | id::FLT4 | id::MONEY4 | id::DATETIM4 => fixed(4),
         id::INT8 | id::FLT8 | id::MONEY | id::DATETIME => fixed(8),
-        id::INTN
-        | id::BITN
-        | id::FLTN
-        | id::MONEYN
-        | id::DATETIMN
-        | id::GUID
-        | id::DECIMALN
-        | id::NUMERICN
-        | id::DATEN
-        | id::TIMEN
-        | id::DATETIME2N
-        | id::DATETIMEOFFSETN => match b.first() {
+        t if id::has_byte_length(t) => match b.first() {
             None => Ok(None),
             Some(&n) => fixed(1 + usize::from(n)),
         },

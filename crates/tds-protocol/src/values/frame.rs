@@ -118,18 +118,7 @@ pub fn frame<'a>(
         id::INT2 => fixed(input, 2),
         id::INT4 | id::FLT4 | id::MONEY4 | id::DATETIM4 => fixed(input, 4),
         id::INT8 | id::FLT8 | id::MONEY | id::DATETIME => fixed(input, 8),
-        id::INTN
-        | id::BITN
-        | id::FLTN
-        | id::MONEYN
-        | id::DATETIMN
-        | id::GUID
-        | id::DECIMALN
-        | id::NUMERICN
-        | id::DATEN
-        | id::TIMEN
-        | id::DATETIME2N
-        | id::DATETIMEOFFSETN => match take_u8(input)? {
+        t if id::has_byte_length(t) => match take_u8(input)? {
             0 => Ok(Framed::Null),
             len => fixed(input, usize::from(len)),
         },

@@ -89,6 +89,25 @@ pub mod type_id {
     pub const TEXT: u8 = 0x23;
     pub const SSVARIANT: u8 = 0x62;
     pub const NTEXT: u8 = 0x63;
+
+    /// Whether a value of this type starts with a length byte (BYTELEN_TYPE: the nullable
+    /// fixed types, GUID, DECIMALN/NUMERICN and the 2008 date and time types), 0 for NULL.
+    pub fn has_byte_length(type_id: u8) -> bool {
+        matches!(
+            type_id,
+            INTN | BITN
+                | FLTN
+                | MONEYN
+                | DATETIMN
+                | GUID
+                | DECIMALN
+                | NUMERICN
+                | DATEN
+                | TIMEN
+                | DATETIME2N
+                | DATETIMEOFFSETN
+        )
+    }
 }
 
 /// Writes the TYPE_INFO of `ty` (type id, length, precision/scale, collation) as COLMETADATA
